@@ -1,0 +1,157 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"strconv"
+
+	"lambtrace/devices/rfid"
+	"lambtrace/line"
+)
+
+// decisionLine is one decision of the day check's output.
+type decisionLine struct {
+	Type        string `json:"type"`
+	Code        string `json:"code"`
+	Severity    string `json:"severity"`
+	RFID        string `json:"rfid"`
+	EarTag      string `json:"ear_tag"`
+	Consignment string `json:"consignment"`
+	Carcass     string `json:"carcass,omitempty"`
+	Lot         string `json:"lot,omitempty"`
+	ReasonZH    string `json:"reason_zh"`
+	ReasonEN    string `json:"reason_en"`
+}
+
+// summaryLine is the last line of the day check's output.
+type summaryLine struct {
+	Type         string         `json:"type"`
+	Passes       int            `json:"passes"`
+	Carcasses    int            `json:"carcasses"`
+	Accepted     int            `json:"accepted"`
+	Decisions    map[string]int `json:"decisions"`
+	Packs        int            `json:"packs"`
+	PacksRefused int            `json:"packs_refused"`
+	Lots         int            `json:"lots"`
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("check", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	productsPath := fset.String("products", "", "product master `file` (lambtrace-products/1)")
+	registryPath := fset.String("registry", "", "registry export `file` (lambtrace-registry/1)")
+	runPath := fset.String("linerun", "", "line run `file` (lambtrace-linerun/1)")
+	if err := fset.Parse(args); err != nil {
+		return &usageError{err.Error()}
+	}
+	if *productsPath == "" || *registryPath == "" || *runPath == "" {
+		return &usageError{"check needs --products, --registry and --linerun"}
+	}
+
+	day, err := loadDay(*productsPath, *registryPath, *runPath)
+	if err != nil {
+		return err
+	}
+	result, err := day.Replay(decodePass)
+	if err != nil {
+		return &inputError{err: withFile(err, *runPath)}
+	}
+	return writeResult(stdout, result)
+}
+
+// loadDay reads and cross-checks the three input files.
+func loadDay(productsPath, registryPath, runPath string) (*line.Day, error) {
+	products, err := line.ReadProductsFile(productsPath)
+	if err != nil {
+		return nil, &inputError{err: err}
+	}
+	reg, err := line.ReadRegistryFile(registryPath)
+	if err != nil {
+		return nil, &inputError{err: err}
+	}
+	run, err := line.ReadLineRunFile(runPath)
+	if err != nil {
+		return nil, &inputError{err: err}
+	}
+	day, err := line.NewDay(products, reg, run, nil, runPath)
+	if err != nil {
+		return nil, &inputError{err: err}
+	}
+	return day, nil
+}
+
+// withFile names the file in a validation error that lacks it.
+func withFile(err error, file string) error {
+	var v *line.ValidationError
+	if errors.As(err, &v) && v.File == "" {
+		v.File = file
+	}
+	return err
+}
+
+// decodePass decodes what the reader sent for a pass with the same
+// decoders the station's readers use.
+func decodePass(p *line.Pass) (line.RFID, error) {
+	if p.ReaderFrame != nil {
+		return rfid.DecodeFrame(p.ReaderFrame)
+	}
+	id, _, err := rfid.DecodeLine(p.ReaderLine)
+	return id, err
+}
+
+func writeResult(w io.Writer, result *line.DayResult) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, d := range result.Decisions {
+		if err := enc.Encode(decisionLine{
+			Type: "decision", Code: string(d.Code), Severity: string(d.Severity),
+			RFID: string(d.RFID), EarTag: string(d.EarTag), Consignment: d.Consignment,
+			Carcass: d.Carcass, Lot: d.Lot,
+			ReasonZH: d.Reason(line.LangZH), ReasonEN: d.Reason(line.LangEN),
+		}); err != nil {
+			return err
+		}
+	}
+	s := result.Summary
+	counts := make(map[string]int, len(s.Decisions))
+	for code, n := range s.Decisions {
+		counts[string(code)] = n
+	}
+	return enc.Encode(summaryLine{
+		Type: "summary", Passes: s.Passes, Carcasses: s.Carcasses, Accepted: s.Accepted,
+		Decisions: counts, Packs: s.Packs, PacksRefused: s.PacksRefused, Lots: s.Lots,
+	})
+}
+
+// printInputError writes why the input cannot be used, in Chinese first
+// and then in English, one problem per line.
+func printInputError(w io.Writer, err error) {
+	var v *line.ValidationError
+	if !errors.As(err, &v) {
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			data := map[string]string{"file": pathErr.Path, "detail": pathErr.Err.Error()}
+			for _, lang := range line.Langs {
+				fmt.Fprintf(w, "tracectl: %s\n", line.Translate(lang, "cli.read_failed", data))
+			}
+			return
+		}
+		fmt.Fprintf(w, "tracectl: %v\n", err)
+		return
+	}
+	name := v.File
+	if name == "" {
+		name = v.Format
+	}
+	data := map[string]string{"file": name, "count": strconv.Itoa(len(v.Problems))}
+	for _, lang := range line.Langs {
+		fmt.Fprintf(w, "tracectl: %s\n", line.Translate(lang, "cli.invalid_file", data))
+	}
+	for _, p := range v.Problems {
+		fmt.Fprintf(w, "  %s\n  %s\n", p.Message(line.LangZH), p.Message(line.LangEN))
+	}
+}

@@ -1,0 +1,162 @@
+package line
+
+import (
+	"fmt"
+	"os"
+)
+
+// ProductsFormat is the format tag of a product master file.
+const ProductsFormat = "lambtrace-products/1"
+
+// ProductMaster is the plant's list of cut products and by-product bins.
+type ProductMaster struct {
+	Plant            string
+	GS1CompanyPrefix string
+	Products         []*Product
+	Byproducts       []Byproduct
+
+	byKey map[string]*Product
+}
+
+// Product is one cut the plant packs and labels.
+type Product struct {
+	Key              string
+	NameZH           string
+	NameEN           string
+	UNECECut         string // 4-digit UNECE ovine cut code, empty when the cut has none
+	GTIN             GTIN   // GTIN-14; indicator 9 marks a variable-measure trade item
+	BoneIn           bool
+	Mixed            bool    // may draw on several carcasses through a mixed lot
+	TypicalShare     float64 // share of the chilled carcass per piece, for planning only
+	PiecesPerCarcass int
+}
+
+// Byproduct is a bin that by-products of cutting are weighed into.
+type Byproduct struct {
+	Key    string
+	NameZH string
+}
+
+// Product returns the product with the given key.
+func (m *ProductMaster) Product(key string) (*Product, bool) {
+	p, ok := m.byKey[key]
+	return p, ok
+}
+
+// HasByproduct reports whether key names a by-product bin.
+func (m *ProductMaster) HasByproduct(key string) bool {
+	for _, b := range m.Byproducts {
+		if b.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadProductsFile reads and validates a product master file.
+func ReadProductsFile(path string) (*ProductMaster, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProducts(data, path)
+}
+
+// ParseProducts validates a lambtrace-products/1 document. It returns a
+// *ValidationError listing every problem and nothing else when the
+// document has any.
+func ParseProducts(data []byte, file string) (*ProductMaster, error) {
+	v := &validator{}
+	root := v.decodeRoot(data)
+	if root == nil || !root.checkFormat(ProductsFormat) {
+		return nil, v.err(file, ProductsFormat)
+	}
+	m := &ProductMaster{byKey: make(map[string]*Product)}
+	m.Plant = root.str("plant", false)
+	if prefix, ok := field[string](root, "gs1_company_prefix", false, "a string of digits"); ok {
+		if len(prefix) < 4 || len(prefix) > 12 || !isDigits(prefix) {
+			root.problem("gs1_company_prefix", ProblemInvalid, "expected 4 to 12 digits", prefix)
+		}
+		m.GS1CompanyPrefix = prefix
+	}
+
+	gtins := make(map[GTIN]string)
+	root.list("products", true, func(_ int, o *object) {
+		p := readProduct(o)
+		if p.Key != "" {
+			if _, dup := m.byKey[p.Key]; dup {
+				o.problem("key", ProblemDuplicate, "product key repeats", p.Key)
+			}
+			m.byKey[p.Key] = p
+		}
+		if p.GTIN != "" {
+			if other, dup := gtins[p.GTIN]; dup {
+				o.problem("gtin", ProblemDuplicate, "GTIN already used by product "+other, string(p.GTIN))
+			}
+			gtins[p.GTIN] = p.Key
+		}
+		m.Products = append(m.Products, p)
+	})
+
+	byproducts := make(map[string]bool)
+	root.list("byproducts", true, func(_ int, o *object) {
+		b := Byproduct{Key: o.str("key", true), NameZH: o.str("name_zh", true)}
+		if b.Key != "" {
+			if byproducts[b.Key] {
+				o.problem("key", ProblemDuplicate, "by-product key repeats", b.Key)
+			}
+			if _, clash := m.byKey[b.Key]; clash {
+				o.problem("key", ProblemDuplicate, "by-product key is also a product key", b.Key)
+			}
+			byproducts[b.Key] = true
+		}
+		m.Byproducts = append(m.Byproducts, b)
+	})
+
+	if err := v.err(file, ProductsFormat); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func readProduct(o *object) *Product {
+	p := &Product{}
+	p.Key = o.str("key", true)
+	if p.Key != "" {
+		o.path = fmt.Sprintf("%s(%s)", o.path, p.Key)
+	}
+	p.NameZH = o.str("name_zh", true)
+	p.NameEN = o.str("name_en", true)
+	if cut, ok := field[string](o, "unece_cut", false, "a string of 4 digits or null"); ok {
+		if len(cut) != 4 || !isDigits(cut) {
+			o.problem("unece_cut", ProblemInvalid, "expected a 4-digit UNECE cut code", cut)
+		}
+		p.UNECECut = cut
+	}
+	if s, ok := field[string](o, "gtin", true, "a string of 14 digits"); ok {
+		g, err := ParseGTIN(s)
+		switch {
+		case err != nil:
+			o.problem("gtin", ProblemInvalid, err.Error(), s)
+		case len(s) != 14:
+			o.problem("gtin", ProblemInvalid, "expected a GTIN-14", s)
+		default:
+			p.GTIN = g
+		}
+	}
+	p.BoneIn, _ = o.boolean("bone_in", true)
+	p.Mixed, _ = o.boolean("mixed", true)
+	if share, ok := o.number("typical_share", false); ok {
+		if share < 0 || share > 1 {
+			o.problem("typical_share", ProblemInvalid, "expected a share from 0 to 1", fmt.Sprint(share))
+		}
+		p.TypicalShare = share
+	}
+	if n, ok := o.integer("pieces_per_carcass", false); ok {
+		if n < 0 || n > 100 {
+			o.problem("pieces_per_carcass", ProblemInvalid, "expected 0 to 100", fmt.Sprint(n))
+		}
+		p.PiecesPerCarcass = int(n)
+	}
+	return p
+}

@@ -1,0 +1,395 @@
+package line
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ProblemCode classifies a problem found while importing a file. Each code
+// has a message in the translation catalogs under "import.<code>".
+type ProblemCode string
+
+// Import problem codes.
+const (
+	ProblemMissing   ProblemCode = "missing"   // a required field is absent or null
+	ProblemType      ProblemCode = "type"      // a field has the wrong JSON type
+	ProblemInvalid   ProblemCode = "invalid"   // a value breaks the format's rules
+	ProblemDuplicate ProblemCode = "duplicate" // a key that must be unique repeats
+	ProblemReference ProblemCode = "reference" // a value names something that does not exist
+	ProblemSyntaxErr ProblemCode = "syntax"    // the file is not well-formed JSON
+	ProblemFormat    ProblemCode = "format"    // the format tag is not the expected one
+)
+
+// Problem is one thing wrong in an imported file, located by its JSON path
+// and, where known, by the consignment and animal it belongs to.
+type Problem struct {
+	Path        string      `json:"path"`                  // consignments[3].animals[5].born_on
+	Consignment string      `json:"consignment,omitempty"` // consignment id
+	Animal      string      `json:"animal,omitempty"`      // ear tag
+	Pass        int         `json:"pass,omitempty"`        // 1-based line run pass
+	Field       string      `json:"field"`
+	Code        ProblemCode `json:"code"`
+	Detail      string      `json:"detail,omitempty"` // English detail: expected type, rule broken
+	Value       string      `json:"value,omitempty"`  // the offending value, shortened
+}
+
+func (p Problem) String() string {
+	var where []string
+	if p.Consignment != "" {
+		where = append(where, "consignment "+p.Consignment)
+	}
+	if p.Animal != "" {
+		where = append(where, "animal "+p.Animal)
+	}
+	if p.Pass > 0 {
+		where = append(where, "pass "+strconv.Itoa(p.Pass))
+	}
+	where = append(where, "field "+p.Path)
+	msg := strings.Join(where, ", ") + ": " + problemCodeText[p.Code]
+	if p.Detail != "" {
+		msg += ": " + p.Detail
+	}
+	if p.Value != "" {
+		msg += fmt.Sprintf(" (value %s)", p.Value)
+	}
+	return msg
+}
+
+var problemCodeText = map[ProblemCode]string{
+	ProblemMissing:   "required field is missing",
+	ProblemType:      "wrong type",
+	ProblemInvalid:   "invalid value",
+	ProblemDuplicate: "duplicate",
+	ProblemReference: "unknown reference",
+	ProblemSyntaxErr: "not well-formed JSON",
+	ProblemFormat:    "unsupported format",
+}
+
+// Message renders p for a person in lang, naming the same consignment,
+// animal, pass and field as String.
+func (p Problem) Message(lang Lang) string {
+	data := map[string]string{
+		"path": p.Path, "consignment": p.Consignment, "animal": p.Animal,
+		"detail": p.Detail, "value": p.Value,
+	}
+	if p.Pass > 0 {
+		data["pass"] = strconv.Itoa(p.Pass)
+	}
+	return Translate(lang, "import."+string(p.Code), data)
+}
+
+// ValidationError reports every problem found in an imported file. Nothing
+// of a file with problems is imported.
+type ValidationError struct {
+	File     string // file name as given, or empty
+	Format   string // expected format tag, such as lambtrace-registry/1
+	Problems []Problem
+}
+
+// maxProblems bounds how many problems one import collects, so a file of
+// the wrong kind does not produce a million lines.
+const maxProblems = 100
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	name := e.File
+	if name == "" {
+		name = e.Format
+	}
+	fmt.Fprintf(&b, "%s: %d problem(s)", name, len(e.Problems))
+	for i, p := range e.Problems {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Problems)-i)
+			break
+		}
+		b.WriteString("; ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// validator collects problems while a file is read field by field.
+type validator struct {
+	problems []Problem
+}
+
+func (v *validator) add(p Problem) {
+	if len(v.problems) < maxProblems {
+		v.problems = append(v.problems, p)
+	}
+}
+
+func (v *validator) err(file, format string) error {
+	if len(v.problems) == 0 {
+		return nil
+	}
+	return &ValidationError{File: file, Format: format, Problems: v.problems}
+}
+
+// object is one JSON object being read. Fields not asked for are ignored,
+// so newer exports with extra fields still import.
+type object struct {
+	v      *validator
+	fields map[string]json.RawMessage
+	path   string
+	where  Problem // consignment, animal and pass for every problem here
+}
+
+// decodeRoot parses data as a JSON object. Syntax errors are reported with
+// their line and column.
+func (v *validator) decodeRoot(data []byte) *object {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		p := Problem{Path: "$", Field: "$", Code: ProblemSyntaxErr, Detail: err.Error()}
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			line, col := position(data, syntax.Offset)
+			p.Detail = fmt.Sprintf("line %d, column %d: %v", line, col, err)
+		}
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			p.Code, p.Detail = ProblemType, "the file must contain a JSON object"
+		}
+		v.add(p)
+		return nil
+	}
+	if fields == nil {
+		v.add(Problem{Path: "$", Field: "$", Code: ProblemType, Detail: "the file must contain a JSON object"})
+		return nil
+	}
+	return &object{v: v, fields: fields}
+}
+
+func position(data []byte, offset int64) (line, col int) {
+	line, col = 1, 1
+	for i := int64(0); i < offset && i < int64(len(data)); i++ {
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+func (o *object) fieldPath(name string) string {
+	if o.path == "" {
+		return name
+	}
+	return o.path + "." + name
+}
+
+func (o *object) problem(name string, code ProblemCode, detail, value string) {
+	p := o.where
+	p.Path, p.Field, p.Code, p.Detail, p.Value = o.fieldPath(name), name, code, detail, shorten(value)
+	o.v.add(p)
+}
+
+func shorten(s string) string {
+	const max = 60
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// raw returns the raw value of a field, reporting it when required and
+// absent. A JSON null counts as absent.
+func (o *object) raw(name string, required bool) (json.RawMessage, bool) {
+	r, ok := o.fields[name]
+	if ok && string(r) == "null" {
+		ok = false
+	}
+	if !ok {
+		if required {
+			o.problem(name, ProblemMissing, "", "")
+		}
+		return nil, false
+	}
+	return r, true
+}
+
+// field decodes a field into a value of type T. It reports a missing
+// required field or a value of the wrong JSON type and returns ok=false.
+func field[T any](o *object, name string, required bool, typeName string) (T, bool) {
+	var zero T
+	r, ok := o.raw(name, required)
+	if !ok {
+		return zero, false
+	}
+	var v T
+	if err := json.Unmarshal(r, &v); err != nil {
+		o.problem(name, ProblemType, "expected "+typeName, string(r))
+		return zero, false
+	}
+	return v, true
+}
+
+func (o *object) str(name string, required bool) string {
+	s, ok := field[string](o, name, required, "a string")
+	if ok && required && strings.TrimSpace(s) == "" {
+		o.problem(name, ProblemMissing, "empty string", "")
+	}
+	return s
+}
+
+// integer reads a whole number; a fraction or exponent is a type problem.
+func (o *object) integer(name string, required bool) (int64, bool) {
+	r, ok := o.raw(name, required)
+	if !ok {
+		return 0, false
+	}
+	// json.Number also accepts a quoted number, which is a type error here.
+	n := string(r)
+	v, err := strconv.ParseInt(n, 10, 64)
+	if err != nil {
+		o.problem(name, ProblemType, "expected an integer", string(n))
+		return 0, false
+	}
+	return v, true
+}
+
+func (o *object) number(name string, required bool) (float64, bool) {
+	return field[float64](o, name, required, "a number")
+}
+
+func (o *object) boolean(name string, required bool) (bool, bool) {
+	return field[bool](o, name, required, "true or false")
+}
+
+// mass reads integer grams within [min, max].
+func (o *object) mass(name string, required bool, min, max Mass) (Mass, bool) {
+	g, ok := o.integer(name, required)
+	if !ok {
+		return 0, false
+	}
+	if Mass(g) < min || Mass(g) > max {
+		o.problem(name, ProblemInvalid, fmt.Sprintf("grams must be between %d and %d", min, max), strconv.FormatInt(g, 10))
+		return 0, false
+	}
+	return Mass(g), true
+}
+
+// time reads an RFC 3339 time, which always carries a zone.
+func (o *object) time(name string, required bool) (time.Time, bool) {
+	s, ok := field[string](o, name, required, "an RFC 3339 time string")
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		o.problem(name, ProblemInvalid, "expected an RFC 3339 time with a zone, such as 2026-12-04T07:00:00+08:00", s)
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func (o *object) date(name string, required bool) (Date, bool) {
+	s, ok := field[string](o, name, required, "a date string")
+	if !ok {
+		return Date{}, false
+	}
+	d, err := ParseDate(s)
+	if err != nil {
+		o.problem(name, ProblemInvalid, "expected a date YYYY-MM-DD", s)
+		return Date{}, false
+	}
+	return d, true
+}
+
+// digits reads a string of exactly n decimal digits.
+func (o *object) digits(name string, n int, required bool) (string, bool) {
+	s, ok := field[string](o, name, required, "a string of digits")
+	if !ok {
+		return "", false
+	}
+	if len(s) != n || !isDigits(s) {
+		o.problem(name, ProblemInvalid, fmt.Sprintf("expected %d digits", n), s)
+		return "", false
+	}
+	return s, true
+}
+
+// oneOf reads a string that must be one of allowed.
+func (o *object) oneOf(name string, required bool, allowed ...string) (string, bool) {
+	s, ok := field[string](o, name, required, "a string")
+	if !ok {
+		return "", false
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s, true
+		}
+	}
+	o.problem(name, ProblemInvalid, "expected one of "+strings.Join(allowed, ", "), s)
+	return "", false
+}
+
+// child reads a nested object.
+func (o *object) child(name string, required bool) *object {
+	r, ok := o.raw(name, required)
+	if !ok {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(r, &fields); err != nil {
+		o.problem(name, ProblemType, "expected an object", string(r))
+		return nil
+	}
+	return &object{v: o.v, fields: fields, path: o.fieldPath(name), where: o.where}
+}
+
+// list reads an array of objects and calls each for every element with
+// its index. A missing optional list is empty.
+func (o *object) list(name string, required bool, each func(i int, e *object)) int {
+	r, ok := o.raw(name, required)
+	if !ok {
+		return 0
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(r, &items); err != nil {
+		o.problem(name, ProblemType, "expected an array", string(r))
+		return 0
+	}
+	for i, item := range items {
+		path := fmt.Sprintf("%s[%d]", o.fieldPath(name), i)
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
+			p := o.where
+			p.Path, p.Field, p.Code, p.Detail, p.Value = path, name, ProblemType, "expected an object", shorten(string(item))
+			o.v.add(p)
+			continue
+		}
+		each(i, &object{v: o.v, fields: fields, path: path, where: o.where})
+	}
+	return len(items)
+}
+
+// strings reads an array of strings.
+func (o *object) stringList(name string, required bool) []string {
+	s, _ := field[[]string](o, name, required, "an array of strings")
+	return s
+}
+
+// checkFormat reports a format tag other than want.
+func (o *object) checkFormat(want string) bool {
+	got, ok := field[string](o, "format", true, "a string")
+	if !ok {
+		return false
+	}
+	if got != want {
+		o.problem("format", ProblemFormat, "expected "+want, got)
+		return false
+	}
+	return true
+}
