@@ -2,7 +2,6 @@ package line
 
 import (
 	"maps"
-	"slices"
 	"strconv"
 )
 
@@ -42,7 +41,7 @@ var Codes = []Code{
 	CodeMassExcess, CodeMassLoss,
 }
 
-// Severity says what a decision does to a carcass.
+// Severity is the effect of a decision on its carcass.
 type Severity string
 
 // Severities.
@@ -105,9 +104,6 @@ func (d Decision) Reason(lang Lang) string {
 	}
 	return Translate(lang, "decision."+string(d.Code), data)
 }
-
-// FactNames returns the names of the decision's facts in sorted order.
-func (d Decision) FactNames() []string { return slices.Sorted(maps.Keys(d.Facts)) }
 
 func itoa(n int) string     { return strconv.Itoa(n) }
 func grams(m Mass) string   { return strconv.FormatInt(int64(m), 10) }

@@ -15,7 +15,7 @@ const (
 	KindGTIN    IDKind = "gtin"
 )
 
-// IDProblem says what is wrong with an identifier. Each problem has a
+// IDProblem is the reason an identifier is invalid. Each problem has a
 // message in the translation catalogs under "id.<problem>".
 type IDProblem string
 
