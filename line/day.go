@@ -112,7 +112,8 @@ type LotOutcome struct {
 }
 
 // Summary counts a replayed day. Carcasses counts every pass; Accepted
-// those without an intake, inspection or lab decision; Packs the labelled
+// those without an intake (weight.implausible included), inspection or
+// lab decision; Packs the labelled
 // packs, lot packs included; PacksRefused the packs of blocked carcasses
 // plus the refused weighings.
 type Summary struct {
@@ -157,8 +158,8 @@ type lotSource struct {
 // Replay runs the day through the rules as the station would, with no
 // devices and no database: every pass is checked at intake, weighed,
 // inspected and cut; a blocked carcass yields nothing; a carcass held for
-// review is released by the default quality policy (release with the
-// reason "default quality policy"); each pack and by-product goes through
+// review is released by the default quality policy, which releases every
+// review hold; each pack and by-product goes through
 // the running mass check; mixed lots are balanced after all carcasses. It
 // returns an error only when the line run contradicts itself.
 func (d *Day) Replay(decode Decoder) (*DayResult, error) {
@@ -365,10 +366,9 @@ func (d *Day) replayLot(i int, lot *LotRun, sources []lotSource) (LotOutcome, []
 	return lo, decisions, nil
 }
 
-// checkLotSources compares the ear tags a lot declares with the carcasses
-// whose accepted trim went into it. A declared tag whose carcass was
-// blocked is expected to be missing; any other difference means the line
-// run contradicts itself.
+// checkLotSources checks that every carcass whose accepted trim went into
+// a lot is among the ear tags the lot declares. The reverse is not an
+// error: a declared carcass may have been blocked or had its trim refused.
 func checkLotSources(i int, lot *LotRun, actual []EarTag) error {
 	for _, tag := range actual {
 		if !slices.Contains(lot.FromEarTags, string(tag)) {

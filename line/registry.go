@@ -88,6 +88,13 @@ type Pasture struct {
 	GrazingAreaMu    int64  // grazing area in mu (亩)
 }
 
+// Pasture kinds.
+const (
+	PastureNatural = "natural_grassland"
+	PastureMowing  = "mowing_grassland"
+	PastureFeedlot = "feedlot"
+)
+
 // Vaccination is one vaccine dose.
 type Vaccination struct {
 	Name  string
@@ -249,7 +256,7 @@ func readAnimal(o *object) *Animal {
 	}
 
 	if p := o.child("pasture", true); p != nil {
-		a.Pasture.Kind, _ = p.oneOf("kind", true, "natural_grassland", "mowing_grassland", "feedlot")
+		a.Pasture.Kind, _ = p.oneOf("kind", true, PastureNatural, PastureMowing, PastureFeedlot)
 		if n, ok := p.integer("feeding_system", true); ok {
 			if n < 1 || n > 3 {
 				p.problem("feeding_system", ProblemInvalid, "expected UNECE feeding system 1, 2 or 3", fmt.Sprint(n))

@@ -150,11 +150,11 @@ func (r *Rules) Intake(reg *Registry, h History, read TagRead, day Date, shiftSt
 		add(CodeTagRecent, map[string]string{"tagged_on": a.TaggedOn.String(), "slaughter_day": day.String(),
 			"days": itoa(lead), "min_days": itoa(r.MinTagLeadDays)})
 	}
-	county := c.Owner.County
-	if !r.Counties.Pastoral(county) {
-		add(CodeOriginNonPastoral, map[string]string{"county": county, "county_name": r.countyName(c)})
+	if county, ok := r.nonPastoralCounty(a); ok {
+		add(CodeOriginNonPastoral, map[string]string{"county": county, "county_name": r.countyName(county, c),
+			"owner_county": c.Owner.County, "tag_county": a.EarTag.County()})
 	}
-	if !slices.Contains(r.ForageFeedingSystems, a.Pasture.FeedingSystem) {
+	if r.feedlot(a) {
 		add(CodeOriginFeedlot, map[string]string{"feeding_system": itoa(a.Pasture.FeedingSystem), "pasture_kind": a.Pasture.Kind})
 	}
 	if t, ok := r.withdrawalBreach(a, day); ok {
@@ -203,11 +203,46 @@ func (r *Rules) withdrawalBreach(a *Animal, day Date) (Treatment, bool) {
 	return worst, found
 }
 
-func (r *Rules) countyName(c *Consignment) string {
-	if county, ok := r.Counties.Lookup(c.Owner.County); ok {
+// nonPastoralCounty returns the first of the owner's county and the
+// county that issued the ear tag that is not on the pastoral list. Both
+// must be pastoral: an animal tagged elsewhere and delivered by a local
+// owner is as suspect as one delivered from elsewhere.
+func (r *Rules) nonPastoralCounty(a *Animal) (string, bool) {
+	for _, county := range []string{a.Consignment.Owner.County, a.EarTag.County()} {
+		if !r.Counties.Pastoral(county) {
+			return county, true
+		}
+	}
+	return "", false
+}
+
+// feedlot reports whether an animal was raised in a feedlot or on a
+// feeding system that is not forage.
+func (r *Rules) feedlot(a *Animal) bool {
+	return a.Pasture.Kind == PastureFeedlot || !slices.Contains(r.ForageFeedingSystems, a.Pasture.FeedingSystem)
+}
+
+// GrasslandEligible reports whether a label may claim grassland lamb
+// (草原放牧) for the animal: both its owner's county and its tag's county
+// are pastoral and it was forage-fed outside a feedlot. A carcass released
+// after origin.non_pastoral or origin.feedlot is never eligible, whatever
+// the release says.
+func (r *Rules) GrasslandEligible(a *Animal) bool {
+	if a == nil || a.Consignment == nil || len(a.EarTag) != 15 {
+		return false
+	}
+	_, nonPastoral := r.nonPastoralCounty(a)
+	return !nonPastoral && !r.feedlot(a)
+}
+
+func (r *Rules) countyName(code string, c *Consignment) string {
+	if county, ok := r.Counties.Lookup(code); ok {
 		return county.Name
 	}
-	return c.Owner.CountyName
+	if code == c.Owner.County {
+		return c.Owner.CountyName
+	}
+	return code
 }
 
 func formatHours(d time.Duration) string {
@@ -223,9 +258,15 @@ func (r *Rules) Weight(a *Animal, hot Mass) (Decision, bool) {
 	if a == nil || a.LiveWeight <= 0 {
 		return Decision{}, false
 	}
-	bp := int64(hot) * 10000 / int64(a.LiveWeight)
-	if int64(hot)*10000 >= r.DressingMinBP*int64(a.LiveWeight) && int64(hot)*10000 <= r.DressingMaxBP*int64(a.LiveWeight) {
+	scaled, live := int64(hot)*10000, int64(a.LiveWeight)
+	if scaled >= r.DressingMinBP*live && scaled <= r.DressingMaxBP*live {
 		return Decision{}, false
+	}
+	// Round toward the side the band was left on, so the reason never
+	// shows a share equal to the bound it broke.
+	bp := scaled / live
+	if scaled > r.DressingMaxBP*live {
+		bp = (scaled + live - 1) / live
 	}
 	return r.decide(CodeWeightImplausible, a, map[string]string{"hot_g": grams(hot), "live_g": grams(a.LiveWeight),
 		"dressing_bp": i64toa(bp), "min_bp": i64toa(r.DressingMinBP), "max_bp": i64toa(r.DressingMaxBP)}), true

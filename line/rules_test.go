@@ -204,9 +204,10 @@ func TestIntakeUnknownAndInvalid(t *testing.T) {
 		t.Errorf("garbled read: %+v", in)
 	}
 
+	// The unknown county is not pastoral either.
 	a.EarTag = "315259900000001"
 	got := intakeCodes(reg, a, emptyHistory{})
-	if !slices.Equal(got, []line.Code{line.CodeTagInvalid}) {
+	if !slices.Equal(got, []line.Code{line.CodeTagInvalid, line.CodeOriginNonPastoral}) {
 		t.Errorf("registry ear tag with unknown county: codes = %v", got)
 	}
 }
@@ -280,5 +281,68 @@ func TestDecisionReasons(t *testing.T) {
 	}
 	if got := in.Decisions[2].Reason(line.LangZH); !strings.Contains(got, "休药期 35 天") || !strings.Contains(got, "2026-12-19") {
 		t.Errorf("withdrawal reason = %q", got)
+	}
+}
+
+func TestIntakeOriginTagCounty(t *testing.T) {
+	reg, a := cleanAnimal(t)
+	// Tagged in a farming county, delivered by a pastoral owner.
+	a.EarTag = "315022100999999"
+	in := line.DefaultRules().Intake(reg, emptyHistory{}, line.TagRead{RFID: a.RFID}, slaughterDay, shiftStart)
+	if !slices.Equal(codes(in), []line.Code{line.CodeOriginNonPastoral}) {
+		t.Fatalf("codes = %v, want origin.non_pastoral", codes(in))
+	}
+	if got := in.Decisions[0].Facts["county"]; got != "150221" {
+		t.Errorf("county fact = %s, want the tag's county 150221", got)
+	}
+	if got := in.Decisions[0].Reason(line.LangZH); !strings.Contains(got, "土默特右旗") {
+		t.Errorf("reason %q lacks the county name", got)
+	}
+}
+
+func TestIntakeFeedlotPastureKind(t *testing.T) {
+	reg, a := cleanAnimal(t)
+	a.Pasture.Kind = line.PastureFeedlot
+	if got := intakeCodes(reg, a, emptyHistory{}); !slices.Equal(got, []line.Code{line.CodeOriginFeedlot}) {
+		t.Errorf("feedlot pasture with forage feeding: codes = %v, want origin.feedlot", got)
+	}
+}
+
+func TestGrasslandEligible(t *testing.T) {
+	rules := line.DefaultRules()
+	_, a := cleanAnimal(t)
+	if !rules.GrasslandEligible(a) {
+		t.Fatal("clean pastoral animal not eligible")
+	}
+	for name, change := range map[string]func(a *line.Animal){
+		"GrainFed":      func(a *line.Animal) { a.Pasture.FeedingSystem = 1 },
+		"FeedlotKind":   func(a *line.Animal) { a.Pasture.Kind = line.PastureFeedlot },
+		"OwnerCounty":   func(a *line.Animal) { a.Consignment.Owner.County = "150221" },
+		"TagCounty":     func(a *line.Animal) { a.EarTag = "315022100999999" },
+		"NoConsignment": func(a *line.Animal) { a.Consignment = nil },
+	} {
+		_, a := cleanAnimal(t)
+		change(a)
+		if rules.GrasslandEligible(a) {
+			t.Errorf("%s: eligible", name)
+		}
+	}
+	if rules.GrasslandEligible(nil) {
+		t.Error("nil animal eligible")
+	}
+}
+
+func TestWeightReasonRounding(t *testing.T) {
+	rules := line.DefaultRules()
+	d, ok := rules.Weight(&line.Animal{LiveWeight: 40000}, 23201)
+	if !ok {
+		t.Fatal("23201 g of 40000 g not flagged")
+	}
+	if got := d.Facts["dressing_bp"]; got != "5801" {
+		t.Errorf("dressing_bp = %s, want 5801 (rounded up past the maximum)", got)
+	}
+	d, _ = rules.Weight(&line.Animal{LiveWeight: 40000}, 15999)
+	if got := d.Facts["dressing_bp"]; got != "3999" {
+		t.Errorf("dressing_bp = %s, want 3999 (rounded down past the minimum)", got)
 	}
 }
