@@ -33,8 +33,9 @@ type Problem struct {
 	Pass        int         `json:"pass,omitempty"`        // 1-based line run pass
 	Field       string      `json:"field"`
 	Code        ProblemCode `json:"code"`
-	Detail      string      `json:"detail,omitempty"` // English detail: expected type, rule broken
-	Value       string      `json:"value,omitempty"`  // the offending value, shortened
+	// NOTE: Detail is English only, and the Chinese messages show it as it is.
+	Detail string `json:"detail,omitempty"` // expected type or rule broken
+	Value  string `json:"value,omitempty"`  // the offending value, shortened
 }
 
 func (p Problem) String() string {
