@@ -25,25 +25,25 @@ func NewDay(products *ProductMaster, reg *Registry, run *LineRun, rules *Rules, 
 	}
 	v := &validator{}
 	if len(run.Passes) > 9999 {
-		v.add(Problem{Path: "passes", Field: "passes", Code: ProblemInvalid,
-			Detail: "more than 9999 carcasses in one day", Value: itoa(len(run.Passes))})
+		v.add(withDetail(Problem{Path: "passes", Field: "passes", Code: ProblemInvalid, Value: itoa(len(run.Passes))},
+			detail("too_many_passes")))
 	}
 	for i, p := range run.Passes {
 		for j, c := range p.Cuts {
 			prod, ok := products.Product(c.Product)
 			switch {
 			case !ok:
-				v.add(Problem{Path: fmt.Sprintf("passes[%d].cuts[%d].product", i, j), Pass: p.Number, Field: "product",
-					Code: ProblemReference, Detail: "not in the product master", Value: c.Product})
+				v.add(withDetail(Problem{Path: fmt.Sprintf("passes[%d].cuts[%d].product", i, j), Pass: p.Number, Field: "product",
+					Code: ProblemReference, Value: c.Product}, detail("unknown_product")))
 			case prod.Mixed:
-				v.add(Problem{Path: fmt.Sprintf("passes[%d].cuts[%d].product", i, j), Pass: p.Number, Field: "product",
-					Code: ProblemInvalid, Detail: "a mixed product is packed from a lot, not from one carcass", Value: c.Product})
+				v.add(withDetail(Problem{Path: fmt.Sprintf("passes[%d].cuts[%d].product", i, j), Pass: p.Number, Field: "product",
+					Code: ProblemInvalid, Value: c.Product}, detail("mixed_from_carcass")))
 			}
 		}
 		for _, b := range p.Byproducts {
 			if !products.HasByproduct(b.Kind) {
-				v.add(Problem{Path: fmt.Sprintf("passes[%d].byproducts.%s", i, b.Kind), Pass: p.Number, Field: b.Kind,
-					Code: ProblemReference, Detail: "not a by-product bin of the product master", Value: b.Kind})
+				v.add(withDetail(Problem{Path: fmt.Sprintf("passes[%d].byproducts.%s", i, b.Kind), Pass: p.Number, Field: b.Kind,
+					Code: ProblemReference, Value: b.Kind}, detail("unknown_byproduct")))
 			}
 		}
 		p.Byproducts = orderByproducts(p.Byproducts, products.Byproducts)
@@ -51,14 +51,14 @@ func NewDay(products *ProductMaster, reg *Registry, run *LineRun, rules *Rules, 
 	for i, lot := range run.Lots {
 		prod, ok := products.Product(lot.Product)
 		if !ok || !prod.Mixed {
-			v.add(Problem{Path: fmt.Sprintf("lots[%d].product", i), Field: "product", Code: ProblemReference,
-				Detail: "not a mixed product of the product master", Value: lot.Product})
+			v.add(withDetail(Problem{Path: fmt.Sprintf("lots[%d].product", i), Field: "product", Code: ProblemReference,
+				Value: lot.Product}, detail("not_mixed")))
 		}
 	}
 	for i, t := range run.LabTests {
 		if !slices.ContainsFunc(reg.Consignments, func(c *Consignment) bool { return c.ID == t.Consignment }) {
-			v.add(Problem{Path: fmt.Sprintf("lab_tests[%d].consignment", i), Consignment: t.Consignment,
-				Field: "consignment", Code: ProblemReference, Detail: "not a consignment of the registry", Value: t.Consignment})
+			v.add(withDetail(Problem{Path: fmt.Sprintf("lab_tests[%d].consignment", i), Consignment: t.Consignment,
+				Field: "consignment", Code: ProblemReference, Value: t.Consignment}, detail("unknown_consignment")))
 		}
 	}
 	if err := v.err(runFile, LineRunFormat); err != nil {
@@ -372,9 +372,9 @@ func (d *Day) replayLot(i int, lot *LotRun, sources []lotSource) (LotOutcome, []
 func checkLotSources(i int, lot *LotRun, actual []EarTag) error {
 	for _, tag := range actual {
 		if !slices.Contains(lot.FromEarTags, string(tag)) {
-			return &ValidationError{Format: LineRunFormat, Problems: []Problem{{
-				Path: fmt.Sprintf("lots[%d].from_ear_tags", i), Field: "from_ear_tags", Code: ProblemReference,
-				Detail: "a carcass sent its trim to lot " + lot.ID + " but the lot does not list its ear tag", Value: string(tag)}}}
+			p := withDetail(Problem{Path: fmt.Sprintf("lots[%d].from_ear_tags", i), Field: "from_ear_tags",
+				Code: ProblemReference, Value: string(tag)}, detail("lot_source", "lot", lot.ID))
+			return &ValidationError{Format: LineRunFormat, Problems: []Problem{p}}
 		}
 	}
 	return nil

@@ -130,13 +130,13 @@ func ParseLineRun(data []byte, file string) (*LineRun, error) {
 		lot.Source, _ = o.oneOf("source", true, "trim")
 		lot.FromEarTags = o.stringList("from_ear_tags", true)
 		if lotIDs[lot.ID] {
-			o.problem("id", ProblemDuplicate, "lot id repeats", lot.ID)
+			o.problem("id", ProblemDuplicate, detail("lot_repeats"), lot.ID)
 		}
 		lotIDs[lot.ID] = true
-		if packs, ok := field[[]int64](o, "packs_g", true, "an array of integer grams"); ok {
+		if packs, ok := field[[]int64](o, "packs_g", true, "grams"); ok {
 			for _, g := range packs {
 				if Mass(g) <= 0 || Mass(g) > run.PackScale.Capacity {
-					o.problem("packs_g", ProblemInvalid, "a pack outside the pack scale's range", fmt.Sprint(g))
+					o.problem("packs_g", ProblemInvalid, detail("pack_range"), fmt.Sprint(g))
 					continue
 				}
 				lot.Packs = append(lot.Packs, Mass(g))
@@ -146,8 +146,8 @@ func ParseLineRun(data []byte, file string) (*LineRun, error) {
 	})
 	for _, p := range run.Passes {
 		if p.TrimToLot != "" && !lotIDs[p.TrimToLot] {
-			v.add(Problem{Path: fmt.Sprintf("passes[%d].byproducts.trim_to_lot", p.Number-1), Pass: p.Number,
-				Field: "trim_to_lot", Code: ProblemReference, Detail: "no lot with this id", Value: p.TrimToLot})
+			v.add(withDetail(Problem{Path: fmt.Sprintf("passes[%d].byproducts.trim_to_lot", p.Number-1), Pass: p.Number,
+				Field: "trim_to_lot", Code: ProblemReference, Value: p.TrimToLot}, detail("no_such_lot")))
 		}
 	}
 
@@ -182,18 +182,18 @@ func readPass(o *object, number int, run *LineRun) *Pass {
 	_, hasFrame := o.raw("reader_frame_hex", false)
 	switch {
 	case hasLine && hasFrame:
-		o.problem("reader_line", ProblemInvalid, "give reader_line or reader_frame_hex, not both", "")
+		o.problem("reader_line", ProblemInvalid, detail("both_readers"), "")
 	case hasLine:
-		p.ReaderLine, _ = field[string](o, "reader_line", true, "a string")
+		p.ReaderLine, _ = field[string](o, "reader_line", true, "string")
 	case hasFrame:
-		s, _ := field[string](o, "reader_frame_hex", true, "a string of hex digits")
+		s, _ := field[string](o, "reader_frame_hex", true, "hex")
 		frame, err := hex.DecodeString(s)
 		if err != nil {
-			o.problem("reader_frame_hex", ProblemInvalid, "expected hex digits", s)
+			o.problem("reader_frame_hex", ProblemInvalid, detail("hex"), s)
 		}
 		p.ReaderFrame = frame
 	default:
-		o.problem("reader_line", ProblemMissing, "a pass needs reader_line or reader_frame_hex", "")
+		o.problem("reader_line", ProblemMissing, detail("no_reader"), "")
 	}
 
 	maxCarcass := run.CarcassScale.Capacity
@@ -206,7 +206,7 @@ func readPass(o *object, number int, run *LineRun) *Pass {
 	p.Condemned, _ = o.mass("condemned_g", false, 0, maxCarcass)
 	p.Reason = o.str("reason", false)
 	if p.Inspection == InspectionPartial && p.Condemned == 0 {
-		o.problem("condemned_g", ProblemInvalid, "a partial condemnation needs the condemned weight", "0")
+		o.problem("condemned_g", ProblemInvalid, detail("partial_weight"), "0")
 	}
 
 	maxPack := run.PackScale.Capacity
@@ -220,7 +220,7 @@ func readPass(o *object, number int, run *LineRun) *Pass {
 	})
 
 	if bo := o.child("byproducts", false); bo != nil {
-		p.TrimToLot, _ = field[string](bo, "trim_to_lot", false, "a string")
+		p.TrimToLot, _ = field[string](bo, "trim_to_lot", false, "string")
 		kinds := make([]string, 0, len(bo.fields))
 		for k := range bo.fields {
 			if k != "trim_to_lot" {

@@ -73,9 +73,9 @@ func ParseProducts(data []byte, file string) (*ProductMaster, error) {
 	}
 	m := &ProductMaster{byKey: make(map[string]*Product)}
 	m.Plant = root.str("plant", false)
-	if prefix, ok := field[string](root, "gs1_company_prefix", false, "a string of digits"); ok {
+	if prefix, ok := field[string](root, "gs1_company_prefix", false, "digits"); ok {
 		if len(prefix) < 4 || len(prefix) > 12 || !isDigits(prefix) {
-			root.problem("gs1_company_prefix", ProblemInvalid, "expected 4 to 12 digits", prefix)
+			root.problem("gs1_company_prefix", ProblemInvalid, detail("company_prefix"), prefix)
 		}
 		m.GS1CompanyPrefix = prefix
 	}
@@ -85,13 +85,13 @@ func ParseProducts(data []byte, file string) (*ProductMaster, error) {
 		p := readProduct(o)
 		if p.Key != "" {
 			if _, dup := m.byKey[p.Key]; dup {
-				o.problem("key", ProblemDuplicate, "product key repeats", p.Key)
+				o.problem("key", ProblemDuplicate, detail("product_repeats"), p.Key)
 			}
 			m.byKey[p.Key] = p
 		}
 		if p.GTIN != "" {
 			if other, dup := gtins[p.GTIN]; dup {
-				o.problem("gtin", ProblemDuplicate, "GTIN already used by product "+other, string(p.GTIN))
+				o.problem("gtin", ProblemDuplicate, detail("gtin_repeats", "product", other), string(p.GTIN))
 			}
 			gtins[p.GTIN] = p.Key
 		}
@@ -103,10 +103,10 @@ func ParseProducts(data []byte, file string) (*ProductMaster, error) {
 		b := Byproduct{Key: o.str("key", true), NameZH: o.str("name_zh", true)}
 		if b.Key != "" {
 			if byproducts[b.Key] {
-				o.problem("key", ProblemDuplicate, "by-product key repeats", b.Key)
+				o.problem("key", ProblemDuplicate, detail("byproduct_repeats"), b.Key)
 			}
 			if _, clash := m.byKey[b.Key]; clash {
-				o.problem("key", ProblemDuplicate, "by-product key is also a product key", b.Key)
+				o.problem("key", ProblemDuplicate, detail("byproduct_is_product"), b.Key)
 			}
 			byproducts[b.Key] = true
 		}
@@ -127,19 +127,19 @@ func readProduct(o *object) *Product {
 	}
 	p.NameZH = o.str("name_zh", true)
 	p.NameEN = o.str("name_en", true)
-	if cut, ok := field[string](o, "unece_cut", false, "a string of 4 digits or null"); ok {
+	if cut, ok := field[string](o, "unece_cut", false, "cut"); ok {
 		if len(cut) != 4 || !isDigits(cut) {
-			o.problem("unece_cut", ProblemInvalid, "expected a 4-digit UNECE cut code", cut)
+			o.problem("unece_cut", ProblemInvalid, detail("unece_cut"), cut)
 		}
 		p.UNECECut = cut
 	}
-	if s, ok := field[string](o, "gtin", true, "a string of 14 digits"); ok {
+	if s, ok := field[string](o, "gtin", true, "gtin"); ok {
 		g, err := ParseGTIN(s)
 		switch {
 		case err != nil:
-			o.problem("gtin", ProblemInvalid, err.Error(), s)
+			o.problem("gtin", ProblemInvalid, detail("gtin", "error", err.Error()), s)
 		case len(s) != 14:
-			o.problem("gtin", ProblemInvalid, "expected a GTIN-14", s)
+			o.problem("gtin", ProblemInvalid, detail("gtin14"), s)
 		default:
 			p.GTIN = g
 		}
@@ -148,13 +148,13 @@ func readProduct(o *object) *Product {
 	p.Mixed, _ = o.boolean("mixed", true)
 	if share, ok := o.number("typical_share", false); ok {
 		if share < 0 || share > 1 {
-			o.problem("typical_share", ProblemInvalid, "expected a share from 0 to 1", fmt.Sprint(share))
+			o.problem("typical_share", ProblemInvalid, detail("share_range"), fmt.Sprint(share))
 		}
 		p.TypicalShare = share
 	}
 	if n, ok := o.integer("pieces_per_carcass", false); ok {
 		if n < 0 || n > 100 {
-			o.problem("pieces_per_carcass", ProblemInvalid, "expected 0 to 100", fmt.Sprint(n))
+			o.problem("pieces_per_carcass", ProblemInvalid, detail("pieces_range"), fmt.Sprint(n))
 		}
 		p.PiecesPerCarcass = int(n)
 	}

@@ -166,7 +166,7 @@ func ParseRegistry(data []byte, file string) (*Registry, error) {
 		c := readConsignment(o)
 		if c.ID != "" {
 			if consignmentIDs[c.ID] {
-				o.problem("id", ProblemDuplicate, "consignment id repeats", c.ID)
+				o.problem("id", ProblemDuplicate, detail("consignment_repeats"), c.ID)
 			}
 			consignmentIDs[c.ID] = true
 		}
@@ -174,14 +174,14 @@ func ParseRegistry(data []byte, file string) (*Registry, error) {
 			if a.RFID != "" {
 				if _, dup := reg.byRFID[a.RFID]; dup {
 					o.where.Animal = string(a.EarTag)
-					o.problem(fmt.Sprintf("animals[%d].rfid", j), ProblemDuplicate, "RFID number declared twice", string(a.RFID))
+					o.problem(fmt.Sprintf("animals[%d].rfid", j), ProblemDuplicate, detail("rfid_repeats"), string(a.RFID))
 				}
 				reg.byRFID[a.RFID] = a
 			}
 			if a.EarTag != "" {
 				if _, dup := reg.byEarTag[a.EarTag]; dup {
 					o.where.Animal = string(a.EarTag)
-					o.problem(fmt.Sprintf("animals[%d].ear_tag", j), ProblemDuplicate, "ear tag declared twice", string(a.EarTag))
+					o.problem(fmt.Sprintf("animals[%d].ear_tag", j), ProblemDuplicate, detail("ear_tag_repeats"), string(a.EarTag))
 				}
 				reg.byEarTag[a.EarTag] = a
 			}
@@ -219,7 +219,7 @@ func readConsignment(o *object) *Consignment {
 		cert.ValidUntil, _ = co.time("valid_until", true)
 		if n, ok := co.integer("head_count", true); ok {
 			if n < 1 || n > 100000 {
-				co.problem("head_count", ProblemInvalid, "expected a head count from 1 to 100000", fmt.Sprint(n))
+				co.problem("head_count", ProblemInvalid, detail("head_count_range"), fmt.Sprint(n))
 			}
 			cert.HeadCount = int(n)
 		}
@@ -242,7 +242,7 @@ func readAnimal(o *object) *Animal {
 	}
 	if s, ok := o.digits("rfid", 15, true); ok {
 		if id, err := ParseRFID(s); err != nil {
-			o.problem("rfid", ProblemInvalid, "national identification code above 274877906943", s)
+			o.problem("rfid", ProblemInvalid, detail("rfid_range"), s)
 		} else {
 			a.RFID = id
 		}
@@ -252,26 +252,26 @@ func readAnimal(o *object) *Animal {
 	a.BornOn, _ = o.date("born_on", true)
 	a.TaggedOn, _ = o.date("tagged_on", true)
 	if !a.BornOn.IsZero() && !a.TaggedOn.IsZero() && a.TaggedOn.Before(a.BornOn) {
-		o.problem("tagged_on", ProblemInvalid, "tagged before birth ("+a.BornOn.String()+")", a.TaggedOn.String())
+		o.problem("tagged_on", ProblemInvalid, detail("tagged_before_birth", "born_on", a.BornOn.String()), a.TaggedOn.String())
 	}
 
 	if p := o.child("pasture", true); p != nil {
 		a.Pasture.Kind, _ = p.oneOf("kind", true, PastureNatural, PastureMowing, PastureFeedlot)
 		if n, ok := p.integer("feeding_system", true); ok {
 			if n < 1 || n > 3 {
-				p.problem("feeding_system", ProblemInvalid, "expected UNECE feeding system 1, 2 or 3", fmt.Sprint(n))
+				p.problem("feeding_system", ProblemInvalid, detail("feeding_system"), fmt.Sprint(n))
 			}
 			a.Pasture.FeedingSystem = int(n)
 		}
 		if n, ok := p.integer("production_system", true); ok {
 			if n < 1 || n > 2 {
-				p.problem("production_system", ProblemInvalid, "expected UNECE production system 1 or 2", fmt.Sprint(n))
+				p.problem("production_system", ProblemInvalid, detail("production_system"), fmt.Sprint(n))
 			}
 			a.Pasture.ProductionSystem = int(n)
 		}
 		if n, ok := p.integer("grazing_area_mu", false); ok {
 			if n < 0 {
-				p.problem("grazing_area_mu", ProblemInvalid, "a negative area", fmt.Sprint(n))
+				p.problem("grazing_area_mu", ProblemInvalid, detail("negative_area"), fmt.Sprint(n))
 			}
 			a.Pasture.GrazingAreaMu = n
 		}
@@ -292,7 +292,7 @@ func readAnimal(o *object) *Animal {
 		t.On, _ = to.date("on", true)
 		if n, ok := to.integer("withdrawal_days", true); ok {
 			if n < 0 || n > 3650 {
-				to.problem("withdrawal_days", ProblemInvalid, "expected 0 to 3650 days", fmt.Sprint(n))
+				to.problem("withdrawal_days", ProblemInvalid, detail("withdrawal_range"), fmt.Sprint(n))
 			}
 			t.WithdrawalDays = int(n)
 		}

@@ -116,6 +116,9 @@ func TestParseRegistryProblems(t *testing.T) {
 				t.Errorf("Error() = %q, want the file and the path", err)
 			}
 			zh := p.Message(line.LangZH)
+			if strings.Contains(zh, "detail.") || strings.Contains(p.Message(line.LangEN), "detail.") {
+				t.Errorf("message with an untranslated detail: %q", zh)
+			}
 			if (p.Code != line.ProblemFormat && !strings.Contains(zh, tt.path)) || (tt.cons != "" && !strings.Contains(zh, tt.cons)) {
 				t.Errorf("Chinese message %q lacks the path or consignment", zh)
 			}
@@ -280,8 +283,14 @@ func TestParseLineRunProblems(t *testing.T) {
 			if !errors.As(err, &v) {
 				t.Fatalf("err = %v", err)
 			}
-			if p := v.Problems[0]; p.Path != tt.path || p.Code != tt.code {
+			p := v.Problems[0]
+			if p.Path != tt.path || p.Code != tt.code {
 				t.Errorf("problem = %+v, want %s at %s", p, tt.code, tt.path)
+			}
+			for _, lang := range line.Langs {
+				if msg := p.Message(lang); strings.Contains(msg, "detail.") {
+					t.Errorf("%s message with an untranslated detail: %q", lang, msg)
+				}
 			}
 		})
 	}
@@ -328,5 +337,25 @@ func TestCatalogsCoverEachOther(t *testing.T) {
 		if !have[k] {
 			t.Errorf("catalogs lack %s", k)
 		}
+	}
+}
+
+func TestProblemMessageLanguages(t *testing.T) {
+	data := editRegistry(t, func(d map[string]any) { consignment(d, 2)["certificate"].(map[string]any)["head_count"] = "29" })
+	_, err := line.ParseRegistry(data, "registry.json")
+	var v *line.ValidationError
+	if !errors.As(err, &v) {
+		t.Fatalf("err = %v", err)
+	}
+	p := v.Problems[0]
+	if p.Detail != "expected an integer" {
+		t.Errorf("Detail = %q, want the English detail", p.Detail)
+	}
+	zh, en := p.Message(line.LangZH), p.Message(line.LangEN)
+	if !strings.Contains(zh, "类型错误，应为整数") || !strings.Contains(zh, "批次 SB152523-20261203-003") {
+		t.Errorf("Chinese message = %q", zh)
+	}
+	if !strings.Contains(en, "wrong type, expected an integer") {
+		t.Errorf("English message = %q", en)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -27,15 +28,55 @@ const (
 // Problem is one thing wrong in an imported file, located by its JSON path
 // and, where known, by the consignment and animal it belongs to.
 type Problem struct {
-	Path        string      `json:"path"`                  // consignments[3].animals[5].born_on
-	Consignment string      `json:"consignment,omitempty"` // consignment id
-	Animal      string      `json:"animal,omitempty"`      // ear tag
-	Pass        int         `json:"pass,omitempty"`        // 1-based line run pass
-	Field       string      `json:"field"`
-	Code        ProblemCode `json:"code"`
-	// NOTE: Detail is English only, and the Chinese messages show it as it is.
-	Detail string `json:"detail,omitempty"` // expected type or rule broken
-	Value  string `json:"value,omitempty"`  // the offending value, shortened
+	Path        string            `json:"path"`                  // consignments[3].animals[5].born_on
+	Consignment string            `json:"consignment,omitempty"` // consignment id
+	Animal      string            `json:"animal,omitempty"`      // ear tag
+	Pass        int               `json:"pass,omitempty"`        // 1-based line run pass
+	Field       string            `json:"field"`
+	Code        ProblemCode       `json:"code"`
+	Detail      string            `json:"detail,omitempty"` // expected type or rule broken, in English
+	DetailKey   string            `json:"-"`                // catalog key of Detail, under "detail."
+	DetailArgs  map[string]string `json:"-"`
+	Value       string            `json:"value,omitempty"` // the offending value, shortened
+}
+
+// problemDetail is the catalog key and arguments of a problem's detail.
+type problemDetail struct {
+	key  string
+	args map[string]string
+}
+
+// detail builds a problem detail from a catalog key and name, value pairs.
+func detail(key string, nameValues ...string) problemDetail {
+	d := problemDetail{key: key}
+	if len(nameValues) > 0 {
+		d.args = make(map[string]string, len(nameValues)/2)
+		for i := 0; i+1 < len(nameValues); i += 2 {
+			d.args[nameValues[i]] = nameValues[i+1]
+		}
+	}
+	return d
+}
+
+// render returns the detail's text in lang. An argument named "type"
+// holds a type key and is translated too.
+func (d problemDetail) render(lang Lang) string {
+	if d.key == "" {
+		return ""
+	}
+	args := d.args
+	if typeKey, ok := args["type"]; ok {
+		args = maps.Clone(args)
+		args["type"] = Translate(lang, "detail.type."+typeKey, nil)
+	}
+	return Translate(lang, "detail."+d.key, args)
+}
+
+// withDetail sets the detail of p, its English text included.
+func withDetail(p Problem, d problemDetail) Problem {
+	p.DetailKey, p.DetailArgs = d.key, d.args
+	p.Detail = d.render(LangEN)
+	return p
 }
 
 func (p Problem) String() string {
@@ -76,6 +117,9 @@ func (p Problem) Message(lang Lang) string {
 	data := map[string]string{
 		"path": p.Path, "consignment": p.Consignment, "animal": p.Animal,
 		"detail": p.Detail, "value": p.Value,
+	}
+	if p.DetailKey != "" {
+		data["detail"] = problemDetail{key: p.DetailKey, args: p.DetailArgs}.render(lang)
 	}
 	if p.Pass > 0 {
 		data["pass"] = strconv.Itoa(p.Pass)
@@ -145,21 +189,22 @@ type object struct {
 func (v *validator) decodeRoot(data []byte) *object {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
-		p := Problem{Path: "$", Field: "$", Code: ProblemSyntaxErr, Detail: err.Error()}
+		p := Problem{Path: "$", Field: "$", Code: ProblemSyntaxErr}
+		d := detail("json_syntax", "line", "1", "column", "1", "error", err.Error())
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
 			line, col := position(data, syntax.Offset)
-			p.Detail = fmt.Sprintf("line %d, column %d: %v", line, col, err)
+			d = detail("json_syntax", "line", strconv.Itoa(line), "column", strconv.Itoa(col), "error", err.Error())
 		}
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			p.Code, p.Detail = ProblemType, "the file must contain a JSON object"
+			p.Code, d = ProblemType, detail("json_object")
 		}
-		v.add(p)
+		v.add(withDetail(p, d))
 		return nil
 	}
 	if fields == nil {
-		v.add(Problem{Path: "$", Field: "$", Code: ProblemType, Detail: "the file must contain a JSON object"})
+		v.add(withDetail(Problem{Path: "$", Field: "$", Code: ProblemType}, detail("json_object")))
 		return nil
 	}
 	return &object{v: v, fields: fields}
@@ -184,10 +229,10 @@ func (o *object) fieldPath(name string) string {
 	return o.path + "." + name
 }
 
-func (o *object) problem(name string, code ProblemCode, detail, value string) {
+func (o *object) problem(name string, code ProblemCode, d problemDetail, value string) {
 	p := o.where
-	p.Path, p.Field, p.Code, p.Detail, p.Value = o.fieldPath(name), name, code, detail, shorten(value)
-	o.v.add(p)
+	p.Path, p.Field, p.Code, p.Value = o.fieldPath(name), name, code, shorten(value)
+	o.v.add(withDetail(p, d))
 }
 
 func shorten(s string) string {
@@ -213,7 +258,7 @@ func (o *object) raw(name string, required bool) (json.RawMessage, bool) {
 	}
 	if !ok {
 		if required {
-			o.problem(name, ProblemMissing, "", "")
+			o.problem(name, ProblemMissing, problemDetail{}, "")
 		}
 		return nil, false
 	}
@@ -222,7 +267,7 @@ func (o *object) raw(name string, required bool) (json.RawMessage, bool) {
 
 // field decodes a field into a value of type T. It reports a missing
 // required field or a value of the wrong JSON type and returns ok=false.
-func field[T any](o *object, name string, required bool, typeName string) (T, bool) {
+func field[T any](o *object, name string, required bool, typeKey string) (T, bool) {
 	var zero T
 	r, ok := o.raw(name, required)
 	if !ok {
@@ -230,16 +275,16 @@ func field[T any](o *object, name string, required bool, typeName string) (T, bo
 	}
 	var v T
 	if err := json.Unmarshal(r, &v); err != nil {
-		o.problem(name, ProblemType, "expected "+typeName, string(r))
+		o.problem(name, ProblemType, detail("expected_type", "type", typeKey), string(r))
 		return zero, false
 	}
 	return v, true
 }
 
 func (o *object) str(name string, required bool) string {
-	s, ok := field[string](o, name, required, "a string")
+	s, ok := field[string](o, name, required, "string")
 	if ok && required && strings.TrimSpace(s) == "" {
-		o.problem(name, ProblemMissing, "empty string", "")
+		o.problem(name, ProblemMissing, detail("empty"), "")
 	}
 	return s
 }
@@ -254,18 +299,18 @@ func (o *object) integer(name string, required bool) (int64, bool) {
 	n := string(r)
 	v, err := strconv.ParseInt(n, 10, 64)
 	if err != nil {
-		o.problem(name, ProblemType, "expected an integer", string(n))
+		o.problem(name, ProblemType, detail("expected_type", "type", "integer"), n)
 		return 0, false
 	}
 	return v, true
 }
 
 func (o *object) number(name string, required bool) (float64, bool) {
-	return field[float64](o, name, required, "a number")
+	return field[float64](o, name, required, "number")
 }
 
 func (o *object) boolean(name string, required bool) (bool, bool) {
-	return field[bool](o, name, required, "true or false")
+	return field[bool](o, name, required, "bool")
 }
 
 // mass reads integer grams within [min, max].
@@ -275,7 +320,7 @@ func (o *object) mass(name string, required bool, min, max Mass) (Mass, bool) {
 		return 0, false
 	}
 	if Mass(g) < min || Mass(g) > max {
-		o.problem(name, ProblemInvalid, fmt.Sprintf("grams must be between %d and %d", min, max), strconv.FormatInt(g, 10))
+		o.problem(name, ProblemInvalid, detail("mass_range", "min", grams(min), "max", grams(max)), strconv.FormatInt(g, 10))
 		return 0, false
 	}
 	return Mass(g), true
@@ -283,26 +328,26 @@ func (o *object) mass(name string, required bool, min, max Mass) (Mass, bool) {
 
 // time reads an RFC 3339 time, which always carries a zone.
 func (o *object) time(name string, required bool) (time.Time, bool) {
-	s, ok := field[string](o, name, required, "an RFC 3339 time string")
+	s, ok := field[string](o, name, required, "time")
 	if !ok {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		o.problem(name, ProblemInvalid, "expected an RFC 3339 time with a zone, such as 2026-12-04T07:00:00+08:00", s)
+		o.problem(name, ProblemInvalid, detail("time_format"), s)
 		return time.Time{}, false
 	}
 	return t, true
 }
 
 func (o *object) date(name string, required bool) (Date, bool) {
-	s, ok := field[string](o, name, required, "a date string")
+	s, ok := field[string](o, name, required, "date")
 	if !ok {
 		return Date{}, false
 	}
 	d, err := ParseDate(s)
 	if err != nil {
-		o.problem(name, ProblemInvalid, "expected a date YYYY-MM-DD", s)
+		o.problem(name, ProblemInvalid, detail("date_format"), s)
 		return Date{}, false
 	}
 	return d, true
@@ -310,12 +355,12 @@ func (o *object) date(name string, required bool) (Date, bool) {
 
 // digits reads a string of exactly n decimal digits.
 func (o *object) digits(name string, n int, required bool) (string, bool) {
-	s, ok := field[string](o, name, required, "a string of digits")
+	s, ok := field[string](o, name, required, "digits")
 	if !ok {
 		return "", false
 	}
 	if len(s) != n || !isDigits(s) {
-		o.problem(name, ProblemInvalid, fmt.Sprintf("expected %d digits", n), s)
+		o.problem(name, ProblemInvalid, detail("digits", "n", strconv.Itoa(n)), s)
 		return "", false
 	}
 	return s, true
@@ -323,7 +368,7 @@ func (o *object) digits(name string, n int, required bool) (string, bool) {
 
 // oneOf reads a string that must be one of allowed.
 func (o *object) oneOf(name string, required bool, allowed ...string) (string, bool) {
-	s, ok := field[string](o, name, required, "a string")
+	s, ok := field[string](o, name, required, "string")
 	if !ok {
 		return "", false
 	}
@@ -332,7 +377,7 @@ func (o *object) oneOf(name string, required bool, allowed ...string) (string, b
 			return s, true
 		}
 	}
-	o.problem(name, ProblemInvalid, "expected one of "+strings.Join(allowed, ", "), s)
+	o.problem(name, ProblemInvalid, detail("one_of", "allowed", strings.Join(allowed, ", ")), s)
 	return "", false
 }
 
@@ -344,7 +389,7 @@ func (o *object) child(name string, required bool) *object {
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(r, &fields); err != nil {
-		o.problem(name, ProblemType, "expected an object", string(r))
+		o.problem(name, ProblemType, detail("expected_type", "type", "object"), string(r))
 		return nil
 	}
 	return &object{v: o.v, fields: fields, path: o.fieldPath(name), where: o.where}
@@ -359,7 +404,7 @@ func (o *object) list(name string, required bool, each func(i int, e *object)) i
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(r, &items); err != nil {
-		o.problem(name, ProblemType, "expected an array", string(r))
+		o.problem(name, ProblemType, detail("expected_type", "type", "array"), string(r))
 		return 0
 	}
 	for i, item := range items {
@@ -367,8 +412,8 @@ func (o *object) list(name string, required bool, each func(i int, e *object)) i
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
 			p := o.where
-			p.Path, p.Field, p.Code, p.Detail, p.Value = path, name, ProblemType, "expected an object", shorten(string(item))
-			o.v.add(p)
+			p.Path, p.Field, p.Code, p.Value = path, name, ProblemType, shorten(string(item))
+			o.v.add(withDetail(p, detail("expected_type", "type", "object")))
 			continue
 		}
 		each(i, &object{v: o.v, fields: fields, path: path, where: o.where})
@@ -378,18 +423,18 @@ func (o *object) list(name string, required bool, each func(i int, e *object)) i
 
 // strings reads an array of strings.
 func (o *object) stringList(name string, required bool) []string {
-	s, _ := field[[]string](o, name, required, "an array of strings")
+	s, _ := field[[]string](o, name, required, "strings")
 	return s
 }
 
 // checkFormat reports a format tag other than want.
 func (o *object) checkFormat(want string) bool {
-	got, ok := field[string](o, "format", true, "a string")
+	got, ok := field[string](o, "format", true, "string")
 	if !ok {
 		return false
 	}
 	if got != want {
-		o.problem("format", ProblemFormat, "expected "+want, got)
+		o.problem("format", ProblemFormat, detail("format", "want", want), got)
 		return false
 	}
 	return true
