@@ -2,6 +2,7 @@ package line_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"lambtrace/devices/rfid"
@@ -168,5 +169,49 @@ func TestReplayLabPositiveBlocksConsignment(t *testing.T) {
 	// 19 animals and the second carcass of the reused tag.
 	if n := res.Summary.Decisions[line.CodeLabPositive]; n != carcasses || n != 20 {
 		t.Errorf("lab.positive decisions = %d, want one per carcass of the consignment (%d)", n, carcasses)
+	}
+}
+
+func TestReplayDamagedFrame(t *testing.T) {
+	run := mustLineRun(t)
+	var pass *line.Pass
+	for _, p := range run.Passes {
+		if p.ReaderFrame != nil {
+			pass = p
+			break
+		}
+	}
+	pass.ReaderFrame[27] ^= 0xFF // the checksum byte
+	res, err := mustDay(t, run).Replay(decodeSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.Decisions[0]
+	for _, dec := range res.Decisions {
+		if dec.Carcass == res.Carcasses[pass.Number-1].Number {
+			d = dec
+			break
+		}
+	}
+	if d.Code != line.CodeTagInvalid || d.Facts["problem"] != string(line.ProblemChecksum) {
+		t.Fatalf("decision = %+v, want tag.invalid with a checksum problem", d)
+	}
+	if got := d.Reason(line.LangZH); !strings.Contains(got, "校验和不符") {
+		t.Errorf("Chinese reason = %q", got)
+	}
+	if got := d.Reason(line.LangEN); !strings.Contains(got, "checksum does not match") {
+		t.Errorf("English reason = %q", got)
+	}
+}
+
+func TestReplayEmptyRead(t *testing.T) {
+	run := mustLineRun(t)
+	run.Passes[0].ReaderLine = ""
+	res, err := mustDay(t, run).Replay(decodeSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Decisions[0].Reason(line.LangEN); !strings.HasPrefix(got, "Invalid tag (empty read): ") {
+		t.Errorf("reason = %q", got)
 	}
 }

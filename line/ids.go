@@ -27,7 +27,19 @@ const (
 	ProblemCounty  IDProblem = "county"  // ear tag county code not a known GB/T 2260 county
 	ProblemSyntax  IDProblem = "syntax"  // characters or layout not allowed
 	ProblemCheck   IDProblem = "check"   // check digit does not match
+
+	// Problems of reader output that names no RFID number.
+	ProblemUnrecognized IDProblem = "unrecognized" // not a known reader format
+	ProblemChecksum     IDProblem = "checksum"     // a frame's checksum does not match
+	ProblemFrame        IDProblem = "frame"        // a frame's length, delimiters, digits or flags are wrong
+	ProblemUnsupported  IDProblem = "unsupported"  // a tag kind the line does not accept
 )
+
+// IDProblemer is implemented by errors that know the IDProblem they
+// report, such as the reader decoders' errors.
+type IDProblemer interface {
+	IDProblem() IDProblem
+}
 
 // IDError reports an identifier that is structurally invalid.
 type IDError struct {
@@ -52,6 +64,11 @@ var problemText = map[IDProblem]string{
 	ProblemCounty:  "county code is not a known GB/T 2260 county",
 	ProblemSyntax:  "contains characters or a layout that is not allowed",
 	ProblemCheck:   "check digit does not match",
+
+	ProblemUnrecognized: "not a known reader output format",
+	ProblemChecksum:     "checksum does not match",
+	ProblemFrame:        "damaged reader frame",
+	ProblemUnsupported:  "tag kind not accepted",
 }
 
 // FormatCarcassNumber returns the carcass number (胴体号) of the seq-th

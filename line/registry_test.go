@@ -322,7 +322,8 @@ func TestCatalogsCoverEachOther(t *testing.T) {
 	for _, c := range line.Codes {
 		need = append(need, "decision."+string(c))
 	}
-	for _, p := range []line.IDProblem{line.ProblemLength, line.ProblemRange, line.ProblemSpecies, line.ProblemCounty, line.ProblemSyntax, line.ProblemCheck} {
+	for _, p := range []line.IDProblem{line.ProblemLength, line.ProblemRange, line.ProblemSpecies, line.ProblemCounty, line.ProblemSyntax, line.ProblemCheck,
+		line.ProblemUnrecognized, line.ProblemChecksum, line.ProblemFrame, line.ProblemUnsupported} {
 		need = append(need, "id."+string(p))
 	}
 	for _, p := range []line.ProblemCode{line.ProblemMissing, line.ProblemType, line.ProblemInvalid, line.ProblemDuplicate,

@@ -114,9 +114,13 @@ func (in Intake) Blocked() bool {
 // is unknown or unreadable.
 func (r *Rules) Intake(reg *Registry, h History, read TagRead, day Date, shiftStart time.Time) Intake {
 	if read.Err != nil {
-		facts := map[string]string{"raw": read.Raw, "problem": string(ProblemSyntax), "detail": read.Err.Error()}
+		facts := map[string]string{"raw": read.Raw, "problem": string(ProblemUnrecognized), "detail": read.Err.Error()}
 		var idErr *IDError
-		if errors.As(read.Err, &idErr) {
+		var problemer IDProblemer
+		switch {
+		case errors.As(read.Err, &problemer):
+			facts["problem"] = string(problemer.IDProblem())
+		case errors.As(read.Err, &idErr):
 			facts["problem"] = string(idErr.Problem)
 		}
 		return Intake{Decisions: []Decision{r.decide(CodeTagInvalid, nil, facts)}}

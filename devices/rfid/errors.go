@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"lambtrace/line"
 )
 
 // Sentinel errors that a *DecodeError wraps. Test for them with errors.Is.
@@ -49,6 +51,24 @@ func (e *DecodeError) Error() string {
 
 // Unwrap returns the sentinel error.
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// IDProblem classifies the error for the intake rules, which show its
+// translated text in the tag.invalid reason.
+func (e *DecodeError) IDProblem() line.IDProblem {
+	switch e.Err {
+	case ErrChecksum, ErrInverseChecksum:
+		return line.ProblemChecksum
+	case ErrFrameLength, ErrFrameDelimiter, ErrNotHex, ErrFlag:
+		return line.ProblemFrame
+	case ErrRange:
+		return line.ProblemRange
+	case ErrIndustrialTag:
+		return line.ProblemUnsupported
+	}
+	return line.ProblemUnrecognized
+}
+
+var _ line.IDProblemer = (*DecodeError)(nil)
 
 func quoteInput(s string) string {
 	if len(s) <= maxQuotedInput {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"lambtrace/devices/rfid"
+	"lambtrace/line"
 )
 
 func TestDecodeErrorMessage(t *testing.T) {
@@ -89,5 +90,31 @@ func TestDecodeErrorZeroValue(t *testing.T) {
 	want := `rfid: invalid reader output ""`
 	if got := err.Error(); got != want {
 		t.Errorf("DecodeError{}.Error() = %q, want %q", got, want)
+	}
+}
+
+func TestDecodeErrorIDProblem(t *testing.T) {
+	tests := []struct {
+		err  error
+		want line.IDProblem
+	}{
+		{rfid.ErrChecksum, line.ProblemChecksum},
+		{rfid.ErrInverseChecksum, line.ProblemChecksum},
+		{rfid.ErrFrameLength, line.ProblemFrame},
+		{rfid.ErrFrameDelimiter, line.ProblemFrame},
+		{rfid.ErrNotHex, line.ProblemFrame},
+		{rfid.ErrFlag, line.ProblemFrame},
+		{rfid.ErrRange, line.ProblemRange},
+		{rfid.ErrIndustrialTag, line.ProblemUnsupported},
+		{rfid.ErrUnrecognized, line.ProblemUnrecognized},
+	}
+	for _, tt := range tests {
+		e := &rfid.DecodeError{Err: tt.err}
+		if got := e.IDProblem(); got != tt.want {
+			t.Errorf("IDProblem() for %v = %s, want %s", tt.err, got, tt.want)
+		}
+	}
+	if _, err := rfid.DecodeFrameHex("0239333241384130303030433930303031303030303030303030307b0003"); err.(*rfid.DecodeError).IDProblem() != line.ProblemChecksum {
+		t.Errorf("inverse checksum error %v not classified as a checksum problem", err)
 	}
 }
