@@ -373,7 +373,7 @@ func checkLotSources(i int, lot *LotRun, actual []EarTag) error {
 	for _, tag := range actual {
 		if !slices.Contains(lot.FromEarTags, string(tag)) {
 			p := withDetail(Problem{Path: fmt.Sprintf("lots[%d].from_ear_tags", i), Field: "from_ear_tags",
-				Code: ProblemReference, Value: string(tag)}, detail("lot_source", "lot", lot.ID))
+				Code: ProblemInvalid, Value: string(tag)}, detail("lot_source", "lot", lot.ID))
 			return &ValidationError{Format: LineRunFormat, Problems: []Problem{p}}
 		}
 	}

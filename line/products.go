@@ -1,6 +1,7 @@
 package line
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -135,9 +136,12 @@ func readProduct(o *object) *Product {
 	}
 	if s, ok := field[string](o, "gtin", true, "gtin"); ok {
 		g, err := ParseGTIN(s)
+		var idErr *IDError
 		switch {
+		case errors.As(err, &idErr):
+			o.problem("gtin", ProblemInvalid, detail("id", "problem", string(idErr.Problem)), s)
 		case err != nil:
-			o.problem("gtin", ProblemInvalid, detail("gtin", "error", err.Error()), s)
+			o.problem("gtin", ProblemInvalid, detail("gtin14"), s)
 		case len(s) != 14:
 			o.problem("gtin", ProblemInvalid, detail("gtin14"), s)
 		default:

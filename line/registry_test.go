@@ -155,6 +155,9 @@ func TestParseRegistrySyntax(t *testing.T) {
 		detail   string
 	}{
 		{"Truncated", "{\n  \"format\": \"lambtrace-registry/1\",\n  \"consignments\": [", line.ProblemSyntaxErr, "line 3"},
+		{"BadValueColumn", "{\n  \"format\": x}", line.ProblemSyntaxErr, "line 2, column 13"},
+		{"WideCharacters", "{\"源\": \"草原\", x}", line.ProblemSyntaxErr, "line 1, column 13"},
+		{"BOMThenGarbage", "\xEF\xBB\xBF{,}", line.ProblemSyntaxErr, "line 1, column 2"},
 		{"Garbage", "\x00\x01binary", line.ProblemSyntaxErr, "line 1"},
 		{"Array", "[]", line.ProblemType, "JSON object"},
 		{"Null", "null", line.ProblemType, "JSON object"},
@@ -187,9 +190,12 @@ func TestParseRegistryManyProblemsCapped(t *testing.T) {
 	_, err := line.ParseRegistry(data, "r.json")
 	var v *line.ValidationError
 	if !errors.As(err, &v) || len(v.Problems) != 100 {
-		t.Fatalf("err = %v, want 100 problems", err)
+		t.Fatalf("err = %v, want 100 problems listed", err)
 	}
-	if !strings.Contains(err.Error(), "and 95 more") {
+	if v.Total() != 744 || v.Dropped != 644 {
+		t.Errorf("Total() = %d, Dropped = %d, want 744 and 644 (two per animal)", v.Total(), v.Dropped)
+	}
+	if !strings.Contains(err.Error(), "744 problem(s)") || !strings.Contains(err.Error(), "and 739 more") {
 		t.Errorf("Error() = %q", err)
 	}
 }
@@ -358,5 +364,31 @@ func TestProblemMessageLanguages(t *testing.T) {
 	}
 	if !strings.Contains(en, "wrong type, expected an integer") {
 		t.Errorf("English message = %q", en)
+	}
+}
+
+func TestParseRegistryByteOrderMark(t *testing.T) {
+	data := append([]byte("\xEF\xBB\xBF"), mustRead(t, "registry")...)
+	if _, err := line.ParseRegistry(data, "bom.json"); err != nil {
+		t.Errorf("registry with a byte-order mark rejected: %v", err)
+	}
+}
+
+func TestParseRegistryHugeInteger(t *testing.T) {
+	data := []byte(strings.Replace(string(mustRead(t, "registry")), `"live_weight_g": 40089`, `"live_weight_g": 1000000000000000000000000000000`, 1))
+	_, err := line.ParseRegistry(data, "r.json")
+	var v *line.ValidationError
+	if !errors.As(err, &v) || v.Problems[0].Code != line.ProblemInvalid || v.Problems[0].Detail != "the number is too large" {
+		t.Errorf("err = %v, want an invalid value that is too large", err)
+	}
+}
+
+func TestProblemMessageLocation(t *testing.T) {
+	p := line.Problem{Pass: 6, Path: "passes[5].inspection", Field: "inspection", Code: line.ProblemMissing}
+	if got := p.Message(line.LangEN); got != "Pass 6, field passes[5].inspection: required but missing" {
+		t.Errorf("English = %q", got)
+	}
+	if got := p.Message(line.LangZH); got != "第 6 个胴体，字段 passes[5].inspection：缺少必填项" {
+		t.Errorf("Chinese = %q", got)
 	}
 }

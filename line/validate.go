@@ -1,6 +1,7 @@
 package line
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ProblemCode classifies a problem found while importing a file. Each code
@@ -59,15 +62,18 @@ func detail(key string, nameValues ...string) problemDetail {
 }
 
 // render returns the detail's text in lang. An argument named "type"
-// holds a type key and is translated too.
+// holds a type key and one named "problem" an IDProblem; both are
+// translated too.
 func (d problemDetail) render(lang Lang) string {
 	if d.key == "" {
 		return ""
 	}
-	args := d.args
-	if typeKey, ok := args["type"]; ok {
-		args = maps.Clone(args)
-		args["type"] = Translate(lang, "detail.type."+typeKey, nil)
+	args := maps.Clone(d.args)
+	if key, ok := args["type"]; ok {
+		args["type"] = Translate(lang, "detail.type."+key, nil)
+	}
+	if key, ok := args["problem"]; ok {
+		args["problem"] = Translate(lang, "id."+key, nil)
 	}
 	return Translate(lang, "detail."+d.key, args)
 }
@@ -114,26 +120,46 @@ var problemCodeText = map[ProblemCode]string{
 // Message renders p for a person in lang, naming the same consignment,
 // animal, pass and field as String.
 func (p Problem) Message(lang Lang) string {
-	data := map[string]string{
-		"path": p.Path, "consignment": p.Consignment, "animal": p.Animal,
-		"detail": p.Detail, "value": p.Value,
-	}
+	data := map[string]string{"where": p.location(lang), "detail": p.Detail, "value": p.Value}
 	if p.DetailKey != "" {
 		data["detail"] = problemDetail{key: p.DetailKey, args: p.DetailArgs}.render(lang)
-	}
-	if p.Pass > 0 {
-		data["pass"] = strconv.Itoa(p.Pass)
 	}
 	return Translate(lang, "import."+string(p.Code), data)
 }
 
-// ValidationError reports every problem found in an imported file. Nothing
+// location names the consignment, animal, pass and field of p in lang,
+// starting with a capital letter where the language has them.
+func (p Problem) location(lang Lang) string {
+	var parts []string
+	add := func(key, name, value string) {
+		if value != "" {
+			parts = append(parts, Translate(lang, key, map[string]string{name: value}))
+		}
+	}
+	add("where.consignment", "consignment", p.Consignment)
+	add("where.animal", "animal", p.Animal)
+	if p.Pass > 0 {
+		add("where.pass", "pass", strconv.Itoa(p.Pass))
+	}
+	add("where.field", "path", p.Path)
+	where := strings.Join(parts, Translate(lang, "where.separator", nil))
+	if r, size := utf8.DecodeRuneInString(where); size > 0 {
+		where = string(unicode.ToUpper(r)) + where[size:]
+	}
+	return where
+}
+
+// ValidationError reports the problems found in an imported file. Nothing
 // of a file with problems is imported.
 type ValidationError struct {
 	File     string // file name as given, or empty
 	Format   string // expected format tag, such as lambtrace-registry/1
 	Problems []Problem
+	Dropped  int // problems found beyond the first maxProblems, not listed
 }
+
+// Total returns the number of problems found, listed or not.
+func (e *ValidationError) Total() int { return len(e.Problems) + e.Dropped }
 
 // maxProblems bounds how many problems one import collects, so a file of
 // the wrong kind does not produce a million lines.
@@ -145,10 +171,10 @@ func (e *ValidationError) Error() string {
 	if name == "" {
 		name = e.Format
 	}
-	fmt.Fprintf(&b, "%s: %d problem(s)", name, len(e.Problems))
+	fmt.Fprintf(&b, "%s: %d problem(s)", name, e.Total())
 	for i, p := range e.Problems {
 		if i == 5 {
-			fmt.Fprintf(&b, "; and %d more", len(e.Problems)-i)
+			fmt.Fprintf(&b, "; and %d more", e.Total()-i)
 			break
 		}
 		b.WriteString("; ")
@@ -160,19 +186,22 @@ func (e *ValidationError) Error() string {
 // validator collects problems while a file is read field by field.
 type validator struct {
 	problems []Problem
+	dropped  int
 }
 
 func (v *validator) add(p Problem) {
 	if len(v.problems) < maxProblems {
 		v.problems = append(v.problems, p)
+		return
 	}
+	v.dropped++
 }
 
 func (v *validator) err(file, format string) error {
 	if len(v.problems) == 0 {
 		return nil
 	}
-	return &ValidationError{File: file, Format: format, Problems: v.problems}
+	return &ValidationError{File: file, Format: format, Problems: v.problems, Dropped: v.dropped}
 }
 
 // object is one JSON object being read. Fields not asked for are ignored,
@@ -187,6 +216,9 @@ type object struct {
 // decodeRoot parses data as a JSON object. Syntax errors are reported with
 // their line and column.
 func (v *validator) decodeRoot(data []byte) *object {
+	// Editors on Windows often save UTF-8 with a byte-order mark; JSON
+	// forbids it, but it carries no meaning, so it is skipped.
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
 		p := Problem{Path: "$", Field: "$", Code: ProblemSyntaxErr}
@@ -210,10 +242,14 @@ func (v *validator) decodeRoot(data []byte) *object {
 	return &object{v: v, fields: fields}
 }
 
+// position returns the line and column, counted in characters, of the
+// byte that made the decoder fail: encoding/json reports the offset after
+// that byte.
 func position(data []byte, offset int64) (line, col int) {
+	end := min(max(offset-1, 0), int64(len(data)))
 	line, col = 1, 1
-	for i := int64(0); i < offset && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
+	for _, r := range string(data[:end]) {
+		if r == '\n' {
 			line, col = line+1, 1
 		} else {
 			col++
@@ -295,9 +331,12 @@ func (o *object) integer(name string, required bool) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	// json.Number also accepts a quoted number, which is a type error here.
 	n := string(r)
 	v, err := strconv.ParseInt(n, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		o.problem(name, ProblemInvalid, detail("integer_range"), n)
+		return 0, false
+	}
 	if err != nil {
 		o.problem(name, ProblemType, detail("expected_type", "type", "integer"), n)
 		return 0, false

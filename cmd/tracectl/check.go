@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"strconv"
+	"strings"
+	"syscall"
 
 	"lambtrace/devices/rfid"
 	"lambtrace/line"
@@ -41,15 +43,22 @@ type summaryLine struct {
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("check", flag.ContinueOnError)
-	fset.SetOutput(stderr)
+	// run prints the error and the usage once, in both languages.
+	fset.SetOutput(io.Discard)
 	productsPath := fset.String("products", "", "product master `file` (lambtrace-products/1)")
 	registryPath := fset.String("registry", "", "registry export `file` (lambtrace-registry/1)")
 	runPath := fset.String("linerun", "", "line run `file` (lambtrace-linerun/1)")
 	if err := fset.Parse(args); err != nil {
-		return &usageError{err.Error()}
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+	}
+	if fset.NArg() > 0 {
+		return &usageError{key: "cli.extra_arguments", data: map[string]string{"arguments": strings.Join(fset.Args(), " ")}}
 	}
 	if *productsPath == "" || *registryPath == "" || *runPath == "" {
-		return &usageError{"check needs --products, --registry and --linerun"}
+		return &usageError{key: "cli.check_flags"}
 	}
 
 	day, err := loadDay(*productsPath, *registryPath, *runPath)
@@ -134,8 +143,8 @@ func printInputError(w io.Writer, err error) {
 	if !errors.As(err, &v) {
 		var pathErr *fs.PathError
 		if errors.As(err, &pathErr) {
-			data := map[string]string{"file": pathErr.Path, "detail": pathErr.Err.Error()}
 			for _, lang := range line.Langs {
+				data := map[string]string{"file": pathErr.Path, "detail": osErrorText(lang, pathErr.Err)}
 				fmt.Fprintf(w, "tracectl: %s\n", line.Translate(lang, "cli.read_failed", data))
 			}
 			return
@@ -147,11 +156,31 @@ func printInputError(w io.Writer, err error) {
 	if name == "" {
 		name = v.Format
 	}
-	data := map[string]string{"file": name, "count": strconv.Itoa(len(v.Problems))}
+	data := map[string]string{"file": name, "count": strconv.Itoa(v.Total())}
 	for _, lang := range line.Langs {
 		fmt.Fprintf(w, "tracectl: %s\n", line.Translate(lang, "cli.invalid_file", data))
 	}
 	for _, p := range v.Problems {
 		fmt.Fprintf(w, "  %s\n  %s\n", p.Message(line.LangZH), p.Message(line.LangEN))
 	}
+	if v.Dropped > 0 {
+		more := map[string]string{"count": strconv.Itoa(v.Dropped)}
+		for _, lang := range line.Langs {
+			fmt.Fprintf(w, "  %s\n", line.Translate(lang, "cli.more_problems", more))
+		}
+	}
+}
+
+// osErrorText names the common reasons a file cannot be read in lang, and
+// falls back to the system's English text for the rest.
+func osErrorText(lang line.Lang, err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return line.Translate(lang, "cli.not_exist", nil)
+	case errors.Is(err, fs.ErrPermission):
+		return line.Translate(lang, "cli.permission", nil)
+	case errors.Is(err, syscall.EISDIR):
+		return line.Translate(lang, "cli.is_directory", nil)
+	}
+	return err.Error()
 }

@@ -147,13 +147,17 @@ func TestCheckInvalidInput(t *testing.T) {
 		{"WrongType", checkArgs(sample+".products.json", badRegistry, sample+".linerun.json"),
 			[]string{badRegistry, "consignments[0].certificate.head_count", "SB152502-20261203-001", "类型错误", "wrong type"}},
 		{"MissingFile", checkArgs(filepath.Join(dir, "none.json"), sample+".registry.json", sample+".linerun.json"),
-			[]string{"none.json", "无法读取文件", "Cannot read file"}},
+			[]string{"none.json", "无法读取文件", "文件不存在", "Cannot read file", "no such file"}},
+		{"Directory", checkArgs(dir, sample+".registry.json", sample+".linerun.json"),
+			[]string{"这是一个目录", "it is a directory"}},
 		{"Truncated", checkArgs(sample+".products.json", sample+".registry.json", write("run.json", `{"format":"lambtrace-linerun/1",`)),
 			[]string{"run.json", "JSON"}},
 		{"Swapped", checkArgs(sample+".registry.json", sample+".products.json", sample+".linerun.json"),
 			[]string{"format", "lambtrace-products/1"}},
 		{"NoFlags", []string{"check"}, []string{"--products"}},
-		{"UnknownCommand", []string{"frobnicate"}, []string{"unknown command"}},
+		{"UnknownCommand", []string{"frobnicate"}, []string{"unknown command", "未知命令"}},
+		{"UnknownFlag", []string{"check", "--bogus"}, []string{"not defined: -bogus", "参数错误"}},
+		{"ExtraArgument", append(sampleArgs(), "extra.json"), []string{"unexpected arguments: extra.json", "多余的参数"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,7 +173,43 @@ func TestCheckInvalidInput(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
 				}
 			}
+			if n := strings.Count(stderr.String(), "usage:"); n > 1 {
+				t.Errorf("usage printed %d times", n)
+			}
 		})
+	}
+}
+
+func TestCheckHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"check", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != exitOK {
+			t.Errorf("%v: exit %d, want 0", args, code)
+		}
+		if !strings.Contains(stdout.String(), "usage: tracectl") || stderr.Len() != 0 {
+			t.Errorf("%v: stdout %q, stderr %q", args, stdout.String(), stderr.String())
+		}
+	}
+}
+
+func TestCheckListsDroppedProblems(t *testing.T) {
+	registry, err := os.ReadFile(sample + ".registry.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "registry.json")
+	broken := strings.ReplaceAll(string(registry), `"sex": "F"`, `"sex": "X"`)
+	if err := os.WriteFile(bad, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if code := run(checkArgs(sample+".products.json", bad, sample+".linerun.json"), io.Discard, &stderr); code != exitInvalid {
+		t.Fatalf("exit %d", code)
+	}
+	out := stderr.String()
+	if !strings.Contains(out, "problem(s); nothing was imported") || !strings.Contains(out, "more problem(s) not shown") ||
+		!strings.Contains(out, "处错误未列出") {
+		t.Errorf("stderr does not report the problems beyond the listed ones:\n%s", out[len(out)-300:])
 	}
 }
 

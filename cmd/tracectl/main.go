@@ -12,9 +12,12 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+
+	"lambtrace/line"
 )
 
 // Exit statuses.
@@ -24,10 +27,14 @@ const (
 	exitInvalid = 2
 )
 
-// usageError reports a wrong command line.
-type usageError struct{ msg string }
+// usageError reports a wrong command line. The message is a catalog key
+// with its data, so it can be printed in Chinese and English.
+type usageError struct {
+	key  string
+	data map[string]string
+}
 
-func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return line.Translate(line.LangEN, e.key, e.data) }
 
 // inputError reports input files that cannot be used.
 type inputError struct{ err error }
@@ -52,15 +59,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printUsage(stdout)
 		return exitOK
 	default:
-		err = &usageError{fmt.Sprintf("unknown command %q", args[0])}
+		err = &usageError{key: "cli.unknown_command", data: map[string]string{"command": args[0]}}
 	}
 	var usage *usageError
 	var input *inputError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout)
+		return exitOK
 	case errors.As(err, &usage):
-		fmt.Fprintf(stderr, "tracectl: %v\n", err)
+		for _, lang := range line.Langs {
+			fmt.Fprintf(stderr, "tracectl: %s\n", line.Translate(lang, usage.key, usage.data))
+		}
 		printUsage(stderr)
 		return exitInvalid
 	case errors.As(err, &input):
