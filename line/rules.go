@@ -12,17 +12,17 @@ import (
 type Rules struct {
 	// Counties validates ear-tag county codes and holds the pastoral list.
 	Counties *CountyTable
-	// MaxTaggingAgeDays is the most days after birth an animal may have
-	// been tagged (tag.late). Local policy asks for 5 to 10 days; the
+	// MaxTaggingAgeDays is the maximum age in days at tagging (tag.late).
+	// Local policy requires tagging 5 to 10 days after birth, and the
 	// national rule allows 30.
 	MaxTaggingAgeDays int
-	// MinTagLeadDays is the fewest days between tagging and the slaughter
-	// day (tag.recent); a tag applied shortly before slaughter suggests an
-	// outside animal tagged to pass as local.
+	// MinTagLeadDays is the minimum number of days between tagging and the
+	// slaughter day (tag.recent). A tag applied shortly before slaughter
+	// suggests an outside animal tagged to pass as local.
 	MinTagLeadDays int
-	// MinDeclarationLead is how long before the shift start slaughter must
-	// have been declared (consignment.late_declaration); the quarantine
-	// procedure asks for at least 6 hours.
+	// MinDeclarationLead is the minimum time between the declaration of
+	// slaughter and the shift start (consignment.late_declaration). The
+	// quarantine procedure requires at least 6 hours.
 	MinDeclarationLead time.Duration
 	// ForageFeedingSystems are the UNECE feeding-system codes that count
 	// as grassland feeding (origin.feedlot flags the others).
