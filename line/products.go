@@ -38,6 +38,20 @@ type Byproduct struct {
 	NameZH string
 }
 
+// NewProductMaster builds a product master from products and by-product
+// bins that were validated before, such as those a database stored.
+func NewProductMaster(plant, companyPrefix string, products []*Product, byproducts []Byproduct) (*ProductMaster, error) {
+	m := &ProductMaster{Plant: plant, GS1CompanyPrefix: companyPrefix, Products: products,
+		Byproducts: byproducts, byKey: make(map[string]*Product, len(products))}
+	for _, p := range products {
+		if _, dup := m.byKey[p.Key]; dup {
+			return nil, fmt.Errorf("product master: key %s repeats", p.Key)
+		}
+		m.byKey[p.Key] = p
+	}
+	return m, nil
+}
+
 // Product returns the product with the given key.
 func (m *ProductMaster) Product(key string) (*Product, bool) {
 	p, ok := m.byKey[key]

@@ -111,6 +111,31 @@ type Treatment struct {
 	WithdrawalDays int
 }
 
+// NewRegistry builds a registry from consignments that were validated
+// before, such as those a database stored, and links each animal to its
+// consignment. It rejects an RFID number or ear tag declared twice.
+func NewRegistry(source string, exportedAt time.Time, consignments []*Consignment) (*Registry, error) {
+	reg := &Registry{
+		Source: source, ExportedAt: exportedAt, Consignments: consignments,
+		byRFID:   make(map[RFID]*Animal),
+		byEarTag: make(map[EarTag]*Animal),
+	}
+	for _, c := range consignments {
+		for _, a := range c.Animals {
+			if _, dup := reg.byRFID[a.RFID]; dup {
+				return nil, fmt.Errorf("registry: RFID %s declared twice", a.RFID)
+			}
+			if _, dup := reg.byEarTag[a.EarTag]; dup {
+				return nil, fmt.Errorf("registry: ear tag %s declared twice", a.EarTag)
+			}
+			a.Consignment = c
+			reg.byRFID[a.RFID] = a
+			reg.byEarTag[a.EarTag] = a
+		}
+	}
+	return reg, nil
+}
+
 // AnimalByRFID returns the animal whose transponder holds r.
 func (r *Registry) AnimalByRFID(id RFID) (*Animal, bool) {
 	a, ok := r.byRFID[id]
