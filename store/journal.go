@@ -129,17 +129,22 @@ func (db *DB) loadHash(ctx context.Context, want HashAlgorithm) (HashAlgorithm, 
 // Head returns the last journal entry's sequence number and hash, or 0 and
 // the genesis hash for an empty journal. A sealed batch carries it.
 func (db *DB) Head(ctx context.Context) (int64, string, error) {
-	return head(ctx, db.reader)
+	stmt, err := db.reader.PrepareContext(ctx, selectHeadSQL)
+	if err != nil {
+		return 0, "", err
+	}
+	defer stmt.Close()
+	return head(ctx, stmt)
 }
 
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+const selectHeadSQL = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
 
-func head(ctx context.Context, q queryer) (int64, string, error) {
+const insertEntrySQL = "INSERT INTO journal (seq, at, actor, station, type, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+func head(ctx context.Context, stmt *sql.Stmt) (int64, string, error) {
 	var seq int64
 	var h string
-	err := q.QueryRowContext(ctx, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").Scan(&seq, &h)
+	err := stmt.QueryRowContext(ctx).Scan(&seq, &h)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, genesisHash, nil
 	}
@@ -155,13 +160,14 @@ const System Actor = "system"
 // Tx is a write transaction. Every change made through it is journaled in
 // the same transaction.
 type Tx struct {
-	db    *DB
-	tx    *sql.Tx
-	ctx   context.Context
-	actor Actor
-	at    string // one time for every entry of the transaction
-	seq   int64
-	hash  string
+	db     *DB
+	tx     *sql.Tx
+	ctx    context.Context
+	actor  Actor
+	at     string // one time for every entry of the transaction
+	seq    int64
+	hash   string
+	insert *sql.Stmt // the journal insert, bound to this transaction
 }
 
 // Update runs fn in an immediate write transaction and commits it when fn
@@ -175,7 +181,7 @@ func (db *DB) Update(ctx context.Context, actor Actor, fn func(tx *Tx) error) er
 	if err != nil {
 		return fmt.Errorf("begin write transaction: %w", err)
 	}
-	seq, h, err := head(ctx, sqlTx)
+	seq, h, err := head(ctx, sqlTx.StmtContext(ctx, db.selectHead))
 	if err != nil {
 		sqlTx.Rollback()
 		return fmt.Errorf("read journal head: %w", err)
@@ -208,9 +214,10 @@ func (tx *Tx) Append(typ string, payload any) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, err = tx.tx.ExecContext(tx.ctx,
-		"INSERT INTO journal (seq, at, actor, station, type, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		seq, tx.at, string(tx.actor), tx.db.station, typ, string(body), tx.hash, h)
+	if tx.insert == nil {
+		tx.insert = tx.tx.StmtContext(tx.ctx, tx.db.insertEntry)
+	}
+	_, err = tx.insert.ExecContext(tx.ctx, seq, tx.at, string(tx.actor), tx.db.station, typ, string(body), tx.hash, h)
 	if err != nil {
 		return 0, fmt.Errorf("journal %s: %w", typ, err)
 	}

@@ -48,6 +48,10 @@ type DB struct {
 	hash    HashAlgorithm
 	now     func() time.Time
 	log     *slog.Logger
+
+	// Statements every write transaction runs, prepared once.
+	selectHead  *sql.Stmt
+	insertEntry *sql.Stmt
 }
 
 // Open opens or creates the database in dir, migrating an older schema to
@@ -87,6 +91,14 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if err := db.prepare(ctx, opts.Hash); err != nil {
 		writer.Close()
 		return nil, err
+	}
+
+	if db.selectHead, err = writer.PrepareContext(ctx, selectHeadSQL); err == nil {
+		db.insertEntry, err = writer.PrepareContext(ctx, insertEntrySQL)
+	}
+	if err != nil {
+		writer.Close()
+		return nil, &OpenError{Path: path, Err: err}
 	}
 
 	reader, err := sql.Open("sqlite3", dsn(path, true))

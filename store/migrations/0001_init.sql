@@ -13,7 +13,7 @@ CREATE TABLE journal (
     type      TEXT NOT NULL,
     payload   TEXT NOT NULL CHECK (json_valid(payload)),
     prev_hash TEXT NOT NULL,
-    hash      TEXT NOT NULL UNIQUE
+    hash      TEXT NOT NULL
 ) STRICT;
 
 CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
