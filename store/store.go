@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -201,18 +202,38 @@ func (e *OpenError) Error() string {
 
 func (e *OpenError) Unwrap() error { return e.Err }
 
-// Hint returns what to check for the common causes, in English.
-func (e *OpenError) Hint() string {
+// Causes of an OpenError that a person can act on.
+const (
+	CauseNewer      = "newer"      // written by a newer program
+	CausePermission = "permission" // the directory or file is not writable
+	CauseDamaged    = "damaged"    // not an intact database
+	CauseFull       = "full"       // the disk is full
+)
+
+var causeHints = map[string]string{
+	CauseNewer:      "install the newer version of lambtrace, or open a copy of an older database",
+	CausePermission: "check that the data directory exists and is writable by this user",
+	CauseDamaged:    "the file is not an intact lambtrace database; restore it from a backup",
+	CauseFull:       "the disk is full",
+}
+
+// Cause classifies the error as one of the Cause constants, or returns ""
+// when it is none of them.
+func (e *OpenError) Cause() string {
 	var se sqlite3.Error
 	switch {
 	case errors.Is(e.Err, ErrNewerVersion):
-		return "install the newer version of lambtrace, or open a copy of an older database"
-	case errors.Is(e.Err, os.ErrPermission), errors.As(e.Err, &se) && (se.Code == sqlite3.ErrCantOpen || se.Code == sqlite3.ErrReadonly || se.Code == sqlite3.ErrPerm):
-		return "check that the data directory exists and is writable by this user"
+		return CauseNewer
+	case errors.Is(e.Err, os.ErrPermission), errors.Is(e.Err, syscall.EROFS),
+		errors.As(e.Err, &se) && (se.Code == sqlite3.ErrCantOpen || se.Code == sqlite3.ErrReadonly || se.Code == sqlite3.ErrPerm):
+		return CausePermission
 	case errors.Is(e.Err, ErrCorrupt), errors.As(e.Err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt):
-		return "the file is not an intact lambtrace database; restore it from a backup"
-	case errors.As(e.Err, &se) && se.Code == sqlite3.ErrFull:
-		return "the disk is full"
+		return CauseDamaged
+	case errors.Is(e.Err, syscall.ENOSPC), errors.As(e.Err, &se) && se.Code == sqlite3.ErrFull:
+		return CauseFull
 	}
 	return ""
 }
+
+// Hint returns what to do about the cause, in English.
+func (e *OpenError) Hint() string { return causeHints[e.Cause()] }

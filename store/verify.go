@@ -11,20 +11,58 @@ import (
 	"strings"
 )
 
+// VerifyCode classifies a verification failure.
+type VerifyCode string
+
+// Verification failures.
+const (
+	VerifyEntryMissing   VerifyCode = "entry_missing"   // a sequence number is skipped; Other is the next one present
+	VerifyPrevHash       VerifyCode = "prev_hash"       // the entry does not chain to the one before it
+	VerifyHash           VerifyCode = "hash"            // the entry's hash does not match its contents
+	VerifyPayload        VerifyCode = "payload"         // a row entry does not name its table, operation and row
+	VerifyRowUnjournaled VerifyCode = "row_unjournaled" // a row has no journal entry
+	VerifyRowDeleted     VerifyCode = "row_deleted"     // a row deleted by entry Other is present
+	VerifyRowStale       VerifyCode = "row_stale"       // a row names entry Other, not its latest entry Seq
+	VerifyRowDiffers     VerifyCode = "row_differs"     // a row differs from its image in entry Other
+	VerifyRowMissing     VerifyCode = "row_missing"     // a row written by entry Other is missing
+)
+
+var verifyText = map[VerifyCode]string{
+	VerifyEntryMissing:   "entry missing; the next entry is %d",
+	VerifyPrevHash:       "previous hash does not match the entry before it",
+	VerifyHash:           "hash does not match the entry's contents",
+	VerifyPayload:        "row entry payload does not name its table, operation and row",
+	VerifyRowUnjournaled: "row has no journal entry",
+	VerifyRowDeleted:     "row was deleted by entry %d but is present",
+	VerifyRowStale:       "row names entry %d, not its latest entry",
+	VerifyRowDiffers:     "row differs from its image in entry %d",
+	VerifyRowMissing:     "row written by entry %d is missing",
+}
+
 // VerifyError names the first journal entry or table row that does not
 // match the chain.
 type VerifyError struct {
-	Seq    int64  // journal entry, 0 for a row problem
-	Table  string // table of a row problem
-	Key    string // key of the row, such as "ear_tag=315250200357041"
-	Reason string
+	Code  VerifyCode
+	Seq   int64  // journal entry of an entry problem
+	Table string // table of a row problem
+	Key   string // key of the row, such as "ear_tag=315250200357041"
+	Other int64  // the related entry, as the code describes
+}
+
+// Reason describes the failure in English.
+func (e *VerifyError) Reason() string {
+	text := verifyText[e.Code]
+	if strings.Contains(text, "%d") {
+		return fmt.Sprintf(text, e.Other)
+	}
+	return text
 }
 
 func (e *VerifyError) Error() string {
 	if e.Table != "" {
-		return fmt.Sprintf("journal verify: table %s, row %s: %s", e.Table, e.Key, e.Reason)
+		return fmt.Sprintf("journal verify: table %s, row %s: %s", e.Table, e.Key, e.Reason())
 	}
-	return fmt.Sprintf("journal verify: entry %d: %s", e.Seq, e.Reason)
+	return fmt.Sprintf("journal verify: entry %d: %s", e.Seq, e.Reason())
 }
 
 // VerifyReport summarises a successful verification.
@@ -80,11 +118,11 @@ func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
 		}
 		if seq != expected {
 			rows.Close()
-			return report, &VerifyError{Seq: expected, Reason: fmt.Sprintf("entry missing; the next entry is %d", seq)}
+			return report, &VerifyError{Code: VerifyEntryMissing, Seq: expected, Other: seq}
 		}
 		if prevHash != prev {
 			rows.Close()
-			return report, &VerifyError{Seq: seq, Reason: "previous hash does not match the entry before it"}
+			return report, &VerifyError{Code: VerifyPrevHash, Seq: seq}
 		}
 		h, err := entryHash(db.hash, seq, at, actor, station, typ, []byte(payload), prevHash)
 		if err != nil {
@@ -93,7 +131,7 @@ func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
 		}
 		if h != stored {
 			rows.Close()
-			return report, &VerifyError{Seq: seq, Reason: "hash does not match the entry's contents"}
+			return report, &VerifyError{Code: VerifyHash, Seq: seq}
 		}
 		if err := trackRow(latest, seq, typ, payload); err != nil {
 			rows.Close()
@@ -134,13 +172,13 @@ func trackRow(latest map[string]map[string]rowState, seq int64, typ, payload str
 		Row   json.RawMessage `json:"row"`
 	}
 	if err := json.Unmarshal([]byte(payload), &change); err != nil || change.Table != table || change.Op != op {
-		return &VerifyError{Seq: seq, Reason: "row entry payload does not name its table and operation"}
+		return &VerifyError{Code: VerifyPayload, Seq: seq}
 	}
 	dec := json.NewDecoder(bytes.NewReader(change.Row))
 	dec.UseNumber()
 	var row Row
 	if err := dec.Decode(&row); err != nil || row == nil {
-		return &VerifyError{Seq: seq, Reason: "row entry payload has no row"}
+		return &VerifyError{Code: VerifyPayload, Seq: seq}
 	}
 	key := keyString(table, jsonKey(row))
 	latest[table][key] = rowState{seq: seq, deleted: op == opDelete, digest: sha256.Sum256(change.Row)}
@@ -200,18 +238,18 @@ func verifyTable(ctx context.Context, tx *sql.Tx, table string, latest map[strin
 		state, ok := latest[key]
 		switch {
 		case !ok:
-			return n, &VerifyError{Table: table, Key: key, Reason: "row has no journal entry"}
+			return n, &VerifyError{Code: VerifyRowUnjournaled, Table: table, Key: key}
 		case state.deleted:
-			return n, &VerifyError{Table: table, Key: key, Reason: fmt.Sprintf("row was deleted by entry %d but is present", state.seq)}
+			return n, &VerifyError{Code: VerifyRowDeleted, Table: table, Key: key, Other: state.seq}
 		case state.seq != seq:
-			return n, &VerifyError{Table: table, Key: key, Reason: fmt.Sprintf("row names entry %d, but its latest entry is %d", seq, state.seq)}
+			return n, &VerifyError{Code: VerifyRowStale, Table: table, Key: key, Seq: state.seq, Other: seq}
 		}
 		image, err := Canonical(row)
 		if err != nil {
 			return n, err
 		}
 		if sha256.Sum256(image) != state.digest {
-			return n, &VerifyError{Table: table, Key: key, Reason: fmt.Sprintf("row differs from its image in entry %d", state.seq)}
+			return n, &VerifyError{Code: VerifyRowDiffers, Table: table, Key: key, Other: state.seq}
 		}
 		n++
 	}
@@ -226,7 +264,7 @@ func verifyTable(ctx context.Context, tx *sql.Tx, table string, latest map[strin
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return n, &VerifyError{Table: table, Key: missing[0], Reason: fmt.Sprintf("row written by entry %d is missing", latest[missing[0]].seq)}
+		return n, &VerifyError{Code: VerifyRowMissing, Table: table, Key: missing[0], Other: latest[missing[0]].seq}
 	}
 	return n, nil
 }

@@ -1,13 +1,17 @@
-// Command tracectl holds the station's headless tools. Today it has one:
+// Command tracectl holds the station's headless tools:
 //
 //	tracectl check --products P --registry R --linerun L
+//	tracectl [--data DIR] import registry FILE
+//	tracectl [--data DIR] import products FILE
+//	tracectl [--data DIR] journal verify
 //
-// replays a recorded slaughter day through the intake, inspection, lab and
-// mass rules without devices or a database, and prints one JSON line per
-// decision and a summary line.
+// check replays a recorded slaughter day through the rules without devices
+// or a database. import loads a registry export or a product master into
+// the station database, all or nothing. journal verify checks the
+// database's hash chain and every journaled row against it.
 //
-// Exit status: 0 when the day was processed, 2 when the input is invalid
-// or the command line is wrong, 1 on any other failure.
+// Exit status: 0 on success, 2 when the input or the command line is
+// invalid, 3 when journal verify finds a mismatch, 1 on any other failure.
 package main
 
 import (
@@ -18,14 +22,25 @@ import (
 	"os"
 
 	"lambtrace/line"
+	"lambtrace/store"
 )
 
 // Exit statuses.
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitInvalid = 2
+	exitOK       = 0
+	exitFailure  = 1
+	exitInvalid  = 2
+	exitMismatch = 3
 )
+
+// defaultDataDir is the data directory when neither --data nor the
+// LAMBTRACE_DATA environment variable names one.
+const defaultDataDir = "data"
+
+// globals are the options that come before the command.
+type globals struct {
+	dataDir string
+}
 
 // usageError reports a wrong command line. The message is a catalog key
 // with its data, so it can be printed in Chinese and English.
@@ -47,22 +62,28 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		printUsage(stderr)
-		return exitInvalid
+	g, args, err := parseGlobals(args)
+	if err == nil && len(args) == 0 {
+		err = &usageError{key: "cli.no_command"}
 	}
-	var err error
-	switch args[0] {
-	case "check":
-		err = runCheck(args[1:], stdout, stderr)
-	case "help", "-h", "--help":
-		printUsage(stdout)
-		return exitOK
-	default:
-		err = &usageError{key: "cli.unknown_command", data: map[string]string{"command": args[0]}}
+	if err == nil {
+		switch args[0] {
+		case "check":
+			err = runCheck(args[1:], stdout, stderr)
+		case "import":
+			err = runImport(g, args[1:], stdout)
+		case "journal":
+			err = runJournal(g, args[1:], stdout)
+		case "help", "-h", "--help":
+			err = flag.ErrHelp
+		default:
+			err = &usageError{key: "cli.unknown_command", data: map[string]string{"command": args[0]}}
+		}
 	}
 	var usage *usageError
 	var input *inputError
+	var mismatch *store.VerifyError
+	var openErr *store.OpenError
 	switch {
 	case err == nil:
 		return exitOK
@@ -78,18 +99,59 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &input):
 		printInputError(stderr, input.err)
 		return exitInvalid
+	case errors.As(err, &mismatch):
+		printVerifyError(stderr, mismatch)
+		return exitMismatch
+	case errors.As(err, &openErr):
+		data := map[string]string{"path": openErr.Path, "error": openErr.Err.Error()}
+		for _, lang := range line.Langs {
+			data["hint"] = ""
+			if cause := openErr.Cause(); cause != "" {
+				data["hint"] = line.Translate(lang, "cli.open_"+cause, nil)
+			}
+			fmt.Fprintf(stderr, "tracectl: %s\n", line.Translate(lang, "cli.open_failed", data))
+		}
+		return exitFailure
 	default:
 		fmt.Fprintf(stderr, "tracectl: %v\n", err)
 		return exitFailure
 	}
 }
 
+// parseGlobals reads the options before the command.
+func parseGlobals(args []string) (globals, []string, error) {
+	fset := flag.NewFlagSet("tracectl", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	g := globals{}
+	defaultDir := os.Getenv("LAMBTRACE_DATA")
+	if defaultDir == "" {
+		defaultDir = defaultDataDir
+	}
+	fset.StringVar(&g.dataDir, "data", defaultDir, "data `directory` of the station database")
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return g, nil, err
+		}
+		return g, nil, &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+	}
+	return g, fset.Args(), nil
+}
+
 func printUsage(w io.Writer) {
-	fmt.Fprint(w, `usage: tracectl <command> [flags]
+	fmt.Fprint(w, `usage: tracectl [--data DIR] <command> [flags]
+
+--data DIR sets the data directory of the station database; the default
+is $LAMBTRACE_DATA, or ./data when that is not set.
 
 commands:
   check --products FILE --registry FILE --linerun FILE
         replay a recorded slaughter day through the rules and print one
         JSON line per decision, then a summary line
+  import registry FILE
+        validate a registry export and load it into the database
+  import products FILE
+        validate a product master and load it into the database
+  journal verify
+        check the journal's hash chain and every journaled row against it
 `)
 }
