@@ -157,3 +157,33 @@ func TestConcurrentWritersAndLongReader(t *testing.T) {
 		t.Errorf("head %d, want %d entries", report.HeadSeq, 2*writers*perWriter)
 	}
 }
+
+// TestJournaledTablesRegistered checks that the tables with a journal_seq
+// column and the tables registered with journaled are the same, so that
+// Verify checks every journaled table.
+func TestJournaledTablesRegistered(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	rows, err := db.reader.QueryContext(ctx, `SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c
+		WHERE m.type = 'table' AND c.name = 'journal_seq' ORDER BY m.name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	inSchema := make(map[string]bool)
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		inSchema[name] = true
+		if _, ok := tables[name]; !ok {
+			t.Errorf("table %s has journal_seq but is not registered with journaled", name)
+		}
+	}
+	for name := range tables {
+		if !inSchema[name] {
+			t.Errorf("registered table %s has no journal_seq column in the schema", name)
+		}
+	}
+}

@@ -12,6 +12,15 @@ import (
 	"lambtrace/line"
 )
 
+var (
+	_ = journaled("consignments", "id")
+	_ = journaled("animals", "ear_tag")
+	_ = journaled("vaccinations", "ear_tag", "n")
+	_ = journaled("treatments", "ear_tag", "n")
+	_ = journaled("products", "key")
+	_ = journaled("byproducts", "key")
+)
+
 // Source describes an imported file for the journal.
 type Source struct {
 	Name   string // file name as given

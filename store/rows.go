@@ -16,17 +16,20 @@ type Row map[string]any
 
 // tables lists the journaled tables and their primary key columns. Every
 // journaled table has a journal_seq column naming the entry that last
-// wrote the row.
-var tables = map[string][]string{
-	"settings":     {"key"},
-	"counters":     {"name"},
-	"consignments": {"id"},
-	"animals":      {"ear_tag"},
-	"vaccinations": {"ear_tag", "n"},
-	"treatments":   {"ear_tag", "n"},
-	"products":     {"key"},
-	"byproducts":   {"key"},
+// wrote the row. Each file that owns tables registers them with
+// journaled, next to the code that writes them.
+var tables = map[string][]string{}
+
+// journaled registers a table and its primary key columns; it returns
+// nothing of use and exists to be called in a package-level var.
+func journaled(table string, keys ...string) struct{} {
+	tables[table] = keys
+	return struct{}{}
 }
+
+var _ = journaled("settings", "key")
+
+var _ = journaled("counters", "name")
 
 // Journaled row operations.
 const (
