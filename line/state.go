@@ -60,6 +60,24 @@ func NewCarcassFlow(number string) *CarcassFlow {
 	return &CarcassFlow{Number: number, state: CarcassEntered, stage: CarcassEntered}
 }
 
+// RestoreCarcassFlow rebuilds a carcass's state machine from a stored
+// state and stage, rejecting a pair the machine cannot reach: a line stage
+// as state must equal the stage.
+func RestoreCarcassFlow(number string, state, stage CarcassState) (*CarcassFlow, error) {
+	bad := fmt.Errorf("carcass %s: stored state %q with stage %q is not a reachable state", number, state, stage)
+	if stageIndex(stage) < 0 {
+		return nil, bad
+	}
+	switch state {
+	case CarcassHeld, CarcassReleased, CarcassBlocked:
+	default:
+		if state != stage {
+			return nil, bad
+		}
+	}
+	return &CarcassFlow{Number: number, state: state, stage: stage}, nil
+}
+
 // State returns the current state.
 func (c *CarcassFlow) State() CarcassState { return c.state }
 
@@ -121,6 +139,16 @@ type BatchFlow struct {
 
 // NewBatchFlow starts a batch in the open state.
 func NewBatchFlow(id string) *BatchFlow { return &BatchFlow{ID: id, state: BatchOpen} }
+
+// RestoreBatchFlow rebuilds a batch's state machine from a stored state.
+func RestoreBatchFlow(id string, state BatchState) (*BatchFlow, error) {
+	for _, s := range batchStates {
+		if s == state {
+			return &BatchFlow{ID: id, state: state}, nil
+		}
+	}
+	return nil, fmt.Errorf("batch %s: unknown stored state %q", id, state)
+}
 
 // State returns the current state.
 func (b *BatchFlow) State() BatchState { return b.state }

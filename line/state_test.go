@@ -75,3 +75,28 @@ func TestBatchFlow(t *testing.T) {
 		t.Errorf("uploaded -> open: err %v, state %s", err, b.State())
 	}
 }
+
+func TestRestoreFlows(t *testing.T) {
+	c, err := line.RestoreCarcassFlow("20261204-0001", line.CarcassHeld, line.CarcassInspected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(line.CarcassReleased); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(line.CarcassChilled); err != nil {
+		t.Errorf("released at inspected -> chilled: %v", err)
+	}
+	for _, pair := range [][2]line.CarcassState{{line.CarcassWeighed, line.CarcassEntered}, {line.CarcassHeld, "nowhere"}, {"lost", line.CarcassEntered}} {
+		if _, err := line.RestoreCarcassFlow("20261204-0001", pair[0], pair[1]); err == nil {
+			t.Errorf("RestoreCarcassFlow(%s, %s) accepted", pair[0], pair[1])
+		}
+	}
+	b, err := line.RestoreBatchFlow("20261204-L1-1", line.BatchReview)
+	if err != nil || b.Advance(line.BatchSigned) != nil {
+		t.Errorf("restored batch: %v", err)
+	}
+	if _, err := line.RestoreBatchFlow("20261204-L1-1", "lost"); err == nil {
+		t.Error("RestoreBatchFlow accepted an unknown state")
+	}
+}
