@@ -50,7 +50,7 @@ func (tx *Tx) putBatch(b Batch) error {
 		"shift_start": formatTime(b.ShiftStart), "state": string(b.State), "product_certificate": cert})
 }
 
-// Batch returns a batch as this transaction sees it.
+// Batch reads a batch within this transaction.
 func (tx *Tx) Batch(id string) (Batch, error) {
 	var b Batch
 	var day, start, state string
@@ -109,7 +109,7 @@ func (tx *Tx) SetProductCertificate(id, number string) error {
 type Carcass struct {
 	Number      string
 	BatchID     string
-	RawRead     string // what the reader sent, printable
+	RawRead     string // the reader output, printable
 	RFID        line.RFID
 	EarTag      line.EarTag // empty when the tag is unknown or unreadable
 	Consignment string
@@ -118,11 +118,11 @@ type Carcass struct {
 	EnteredAt   time.Time
 }
 
-// EnterCarcass creates the next carcass of a batch from a tag read: it
-// assigns the carcass number, evaluates the intake rules against the
-// registry and what this database already holds, stores the carcass and
-// its decisions, and holds or blocks it as they require. Because it runs
-// in the write transaction, two reads of one tag can never both pass.
+// EnterCarcass creates the next carcass of a batch from a tag read. It
+// assigns the carcass number and evaluates the intake rules against the
+// registry and the carcasses already stored. Then it stores the carcass
+// and its decisions, held or blocked as they require. Because it runs in
+// the write transaction, two reads of one tag can never both pass.
 func (tx *Tx) EnterCarcass(batchID string, read line.TagRead, at time.Time, reg *line.Registry, rules *line.Rules) (Carcass, []line.Decision, error) {
 	b, err := tx.Batch(batchID)
 	if err != nil {
@@ -184,7 +184,7 @@ func (tx *Tx) putCarcass(c Carcass) error {
 	return tx.Put("carcasses", row)
 }
 
-// Carcass returns a carcass as this transaction sees it.
+// Carcass reads a carcass within this transaction.
 func (tx *Tx) Carcass(number string) (Carcass, error) {
 	var c Carcass
 	var rfid, tag, consignment sql.NullString
