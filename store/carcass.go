@@ -19,7 +19,8 @@ var (
 	_ = journaled("lab_results", "sample")
 )
 
-// ErrNotFound reports a record that does not exist.
+// ErrNotFound reports a record that does not exist. Errors wrap it with
+// the record's id.
 var ErrNotFound = errors.New("not found")
 
 // Batch is one shift's production on one line, as stored.
@@ -247,6 +248,7 @@ func (tx *Tx) AddDecision(d line.Decision, at time.Time) (int64, error) {
 	return id, tx.Put("decisions", row)
 }
 
+// nullable returns nil for an empty string, so that it is stored as NULL.
 func nullable(s string) any {
 	if s == "" {
 		return nil

@@ -9,10 +9,6 @@ import (
 	"time"
 )
 
-// ErrNotFound reports that no row has the requested id. Errors wrap it
-// with the id.
-var ErrNotFound = errors.New("not found")
-
 // querier is the part of *sql.Tx and *sql.DB that the loaders use.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -92,14 +88,6 @@ func (r Row) timestamp(col string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("column %s: %w", col, err)
 	}
 	return t, nil
-}
-
-// nullable returns nil for an empty string, so that it is stored as NULL.
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // notFound turns sql.ErrNoRows into ErrNotFound.
