@@ -13,11 +13,11 @@ require (
 	github.com/simonvetter/modbus v1.6.4
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
 	go.bug.st/serial v1.8.0
+	golang.org/x/crypto v0.4.0
 	golang.org/x/image v0.48.0
 )
 
 require (
-	golang.org/x/crypto v0.4.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
