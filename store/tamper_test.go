@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -158,6 +159,34 @@ func TestSM3Journal(t *testing.T) {
 	if db.Hash() != store.SM3 {
 		t.Errorf("Hash() = %s after reopening, want sm3", db.Hash())
 	}
+	if _, err := db.Verify(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestOpenMigratesOlderDatabase makes a database at schema version 1 with
+// the sqlite3 tool, as an older station program left it, and checks that
+// Open brings it to the current version with its data and journal intact.
+func TestOpenMigratesOlderDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, store.FileName)
+	schema, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlite3(t, path, "PRAGMA journal_mode = WAL;")
+	sqlite3(t, path, "BEGIN;\n"+string(schema)+"\nPRAGMA user_version = 1;\nINSERT INTO meta (key, value) VALUES ('journal_hash', 'sha256');\nCOMMIT;")
+
+	db, err := store.Open(ctx, dir, store.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := sqlite3(t, path, "PRAGMA user_version;"); got != strconv.Itoa(store.SchemaVersion()) {
+		t.Errorf("user_version after Open = %s, want %d", got, store.SchemaVersion())
+	}
+	mustImportSample(t, db)
 	if _, err := db.Verify(ctx); err != nil {
 		t.Error(err)
 	}
