@@ -92,7 +92,7 @@ func encodeToledo(sample ScaleSample, value int64, negative, checksum bool) ([]b
 	}
 
 	swa := byte(0x20 | 0x08 | (2 + sample.Decimals)) // increment ×1
-	swb := byte(0x20 | 0x10)                          // kg
+	swb := byte(0x20 | 0x10)                         // kg
 	if sample.Net {
 		swb |= 0x01
 	}

@@ -183,4 +183,3 @@ func (w *writeRecorder) Write(p []byte) (int, error) {
 	w.writes = append(w.writes, append([]byte(nil), p...))
 	return len(p), nil
 }
-
