@@ -450,11 +450,14 @@ func parseSignedDecimal(text string, separator byte) (decimalWeight, bool) {
 // the indicator is out of range the weight field is 9s or spaces, so the
 // reading has Overload set, or Underload when the field starts with '-',
 // and a weight of 0. The decimals come from the point in the weight, and
-// the division is one step of the last digit unless division is set; in
-// an out-of-range reading without a set division it is 0 (unknown).
+// the division is one step of the last digit unless division is set. An
+// out-of-range reading without a set division has division 0 (unknown).
 //
 // Sources: the A&D EK-L and GH-252 instruction manuals for the one-header
 // form, the A&D AD-4404 manual for the two-header form.
+//
+// NOTE: taking a '-' in an OL or LO line as underload is an inference,
+// because no capture of an A&D line below the range was available.
 func ParseAND(frame []byte, division line.Mass) (line.Reading, error) {
 	text := string(trimLineEnd(frame))
 	fields := strings.Split(text, ",")

@@ -1,0 +1,398 @@
+package scale_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.bug.st/serial"
+
+	"lambtrace/devices/scale"
+	"lambtrace/devices/sim"
+	"lambtrace/line"
+)
+
+// ptyPair is a socat process joining two ptys, reachable through links.
+type ptyPair struct {
+	driverPath string // link the driver opens
+	devicePath string // link the simulator writes to
+	cmd        *exec.Cmd
+}
+
+// MustStartPtys starts socat with a pty pair linked at dir/driver and
+// dir/device and stops it by its pid when the test ends.
+func MustStartPtys(tb testing.TB, dir string) *ptyPair {
+	tb.Helper()
+	if _, err := exec.LookPath("socat"); err != nil {
+		tb.Skip("socat not installed: the stream tests need it for a pty pair")
+	}
+	pair := &ptyPair{
+		driverPath: filepath.Join(dir, "driver"),
+		devicePath: filepath.Join(dir, "device"),
+	}
+	pair.cmd = exec.Command("socat", "-d", "-d",
+		"pty,raw,echo=0,link="+pair.driverPath,
+		"pty,raw,echo=0,link="+pair.devicePath)
+	if err := pair.cmd.Start(); err != nil {
+		tb.Fatalf("start socat: %v", err)
+	}
+	tb.Cleanup(pair.stop)
+
+	deadline := time.Now().Add(5 * time.Second)
+	for !exists(pair.driverPath) || !exists(pair.devicePath) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("socat created no pty links in %s within 5 s", dir)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return pair
+}
+
+// stop kills socat by its pid, which unplugs both ptys, and waits until
+// socat has removed its links.
+func (p *ptyPair) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
+	_ = os.Remove(p.driverPath)
+	_ = os.Remove(p.devicePath)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// startSimulator runs simulator on the device end until the test ends.
+func startSimulator(tb testing.TB, simulator *sim.ASCIIScale, path string) (stop func()) {
+	tb.Helper()
+	simulator.Logger = discardLogger()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = simulator.Serve(ctx, path)
+	}()
+	stop = func() {
+		cancel()
+		<-done
+	}
+	tb.Cleanup(stop)
+	return stop
+}
+
+// runScale runs s until the test ends and returns the channel of its
+// readings.
+func runScale(tb testing.TB, s *scale.StreamScale) <-chan line.Reading {
+	tb.Helper()
+	readings := make(chan line.Reading, 4096)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Run(ctx, func(r line.Reading) {
+			select {
+			case readings <- r:
+			default:
+			}
+		})
+	}()
+	tb.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				tb.Errorf("Run after cancel = %v, want nil", err)
+			}
+		case <-time.After(5 * time.Second):
+			tb.Errorf("Run did not return within 5 s of cancel")
+		}
+	})
+	return readings
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func newTestScale(path string, format scale.StreamFormat) *scale.StreamScale {
+	s := scale.NewStreamScale("hook-1", path, serial.Mode{BaudRate: 9600, DataBits: 8}, format)
+	s.Logger = discardLogger()
+	s.ReadTimeout = 20 * time.Millisecond
+	s.Silence = 500 * time.Millisecond
+	s.MinBackoff = 20 * time.Millisecond
+	s.MaxBackoff = 200 * time.Millisecond
+	return s
+}
+
+// waitReading returns the first reading for which match is true, or
+// fails the test after 5 s.
+func waitReading(tb testing.TB, readings <-chan line.Reading, match func(line.Reading) bool) line.Reading {
+	tb.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case r := <-readings:
+			if match(r) {
+				return r
+			}
+		case <-timeout:
+			tb.Fatalf("no matching reading within 5 s")
+			return line.Reading{}
+		}
+	}
+}
+
+// countedSamples returns sample i with weight (i+1) × 10 g, so each
+// delivered reading names the frame it came from.
+func countedSamples(limit int) func(i int) (sim.ScaleSample, bool) {
+	return func(i int) (sim.ScaleSample, bool) {
+		return sim.ScaleSample{Grams: line.Mass(i+1) * 10, Decimals: 2, Stable: i%2 == 0}, i < limit
+	}
+}
+
+// collectGrams reads readings until one of last grams arrives and returns
+// the grams delivered, in order.
+func collectGrams(tb testing.TB, readings <-chan line.Reading, last line.Mass) []line.Mass {
+	tb.Helper()
+	var got []line.Mass
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case r := <-readings:
+			got = append(got, r.Grams)
+			if r.Grams == last {
+				return got
+			}
+		case <-timeout:
+			tb.Fatalf("reading of %v not delivered within 10 s; got %v", last, got)
+			return got
+		}
+	}
+}
+
+func TestStreamScaleFormats(t *testing.T) {
+	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli}
+	for _, format := range formats {
+		t.Run(format.String(), func(t *testing.T) {
+			pair := MustStartPtys(t, t.TempDir())
+			s := newTestScale(pair.driverPath, format)
+			s.Options.Checksum = true
+			readings := runScale(t, s)
+
+			// The driver opens its end before the first frame is written,
+			// so no frame is lost before it listens.
+			time.Sleep(100 * time.Millisecond)
+			const frames = 20
+			startSimulator(t, &sim.ASCIIScale{
+				Format: format, Checksum: true, Interval: 5 * time.Millisecond,
+				Sample: countedSamples(frames),
+			}, pair.devicePath)
+
+			got := collectGrams(t, readings, frames*10)
+			for i, grams := range got {
+				if want := line.Mass(i+1) * 10; grams != want {
+					t.Fatalf("reading %d = %v, want %v (all: %v)", i, grams, want, got)
+				}
+			}
+		})
+	}
+}
+
+// Ensure the reading carries the scale id, the time and the frame's flags.
+func TestStreamScaleReadingFields(t *testing.T) {
+	pair := MustStartPtys(t, t.TempDir())
+	at := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
+	s := newTestScale(pair.driverPath, scale.FormatToledo)
+	s.Now = func() time.Time { return at }
+	readings := runScale(t, s)
+	startSimulator(t, &sim.ASCIIScale{
+		Format:   scale.FormatToledo,
+		Interval: 5 * time.Millisecond,
+		Samples:  []sim.ScaleSample{{Grams: -2500, Decimals: 2, Net: true}},
+	}, pair.devicePath)
+
+	got := waitReading(t, readings, func(line.Reading) bool { return true })
+	want := line.Reading{Scale: "hook-1", At: at, Grams: -2500, Division: 10, Decimals: 2, Net: true}
+	if got != want {
+		t.Errorf("reading = %+v, want %+v", got, want)
+	}
+}
+
+// Ensure split frames, noise and cut-off frames between frames lose no
+// complete frame in the STX formats.
+func TestStreamScaleNoiseAndSplits(t *testing.T) {
+	tests := []struct {
+		format scale.StreamFormat
+		inject func(i int) []byte
+	}{
+		{scale.FormatToledo, func(i int) []byte {
+			switch i % 3 {
+			case 0:
+				return []byte("\x02,0 0012") // cut-off frame
+			case 1:
+				return []byte("\xff\x00noise\r") // noise with a terminator
+			}
+			return nil
+		}},
+		{scale.FormatYaohua, func(i int) []byte {
+			switch i % 3 {
+			case 0:
+				return []byte("\x02+0012") // cut-off frame
+			case 1:
+				return []byte("\xff\x00noise\x03")
+			}
+			return nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format.String(), func(t *testing.T) {
+			pair := MustStartPtys(t, t.TempDir())
+			s := newTestScale(pair.driverPath, tt.format)
+			s.Options.Checksum = true
+			readings := runScale(t, s)
+			time.Sleep(100 * time.Millisecond)
+
+			const frames = 30
+			startSimulator(t, &sim.ASCIIScale{
+				Format: tt.format, Checksum: true, Interval: 5 * time.Millisecond,
+				Sample: countedSamples(frames), Inject: tt.inject, SplitAt: 7,
+			}, pair.devicePath)
+
+			got := collectGrams(t, readings, frames*10)
+			if len(got) != frames {
+				t.Fatalf("delivered %d readings, want %d: %v", len(got), frames, got)
+			}
+			for i, grams := range got {
+				if want := line.Mass(i+1) * 10; grams != want {
+					t.Errorf("reading %d = %v, want %v", i, grams, want)
+				}
+			}
+		})
+	}
+}
+
+// Ensure a garbled line in a line format is skipped and the next line is
+// delivered.
+func TestStreamScaleGarbledLine(t *testing.T) {
+	for _, format := range []scale.StreamFormat{scale.FormatAND, scale.FormatKeli} {
+		t.Run(format.String(), func(t *testing.T) {
+			pair := MustStartPtys(t, t.TempDir())
+			readings := runScale(t, newTestScale(pair.driverPath, format))
+			time.Sleep(100 * time.Millisecond)
+
+			const frames = 30
+			startSimulator(t, &sim.ASCIIScale{
+				Format: format, Interval: 5 * time.Millisecond,
+				Sample: countedSamples(frames), SplitAt: 4,
+				Inject: func(i int) []byte {
+					if i%2 == 1 {
+						return []byte("\xff\x00ST,GS,+00\r\n") // noise, then a cut-off line
+					}
+					return nil
+				},
+			}, pair.devicePath)
+
+			got := collectGrams(t, readings, frames*10)
+			if len(got) != frames {
+				t.Fatalf("delivered %d readings, want %d: %v", len(got), frames, got)
+			}
+		})
+	}
+}
+
+// Ensure a Toledo frame with a wrong checksum is never delivered.
+func TestStreamScaleBadToledoChecksum(t *testing.T) {
+	pair := MustStartPtys(t, t.TempDir())
+	s := newTestScale(pair.driverPath, scale.FormatToledo)
+	s.Options.Checksum = true
+	readings := runScale(t, s)
+	time.Sleep(100 * time.Millisecond)
+
+	const frames = 20
+	startSimulator(t, &sim.ASCIIScale{
+		Format: scale.FormatToledo, Checksum: true, Interval: 5 * time.Millisecond,
+		Sample: countedSamples(frames),
+		Inject: func(i int) []byte {
+			// 99.99 kg, with the checksum of the frame for 12.34 kg.
+			return []byte("\x02,0 009999000000\r\x2B")
+		},
+	}, pair.devicePath)
+
+	got := collectGrams(t, readings, frames*10)
+	for _, grams := range got {
+		if grams == 99990 {
+			t.Fatalf("frame with a wrong checksum delivered: %v", got)
+		}
+	}
+	if len(got) != frames {
+		t.Errorf("delivered %d readings, want %d: %v", len(got), frames, got)
+	}
+}
+
+// Ensure the driver reopens the port after an unplug and follows the link
+// to the new pty.
+func TestStreamScaleReplug(t *testing.T) {
+	dir := t.TempDir()
+	pair := MustStartPtys(t, dir)
+	readings := runScale(t, newTestScale(pair.driverPath, scale.FormatAND))
+	stopSim := startSimulator(t, &sim.ASCIIScale{
+		Format: scale.FormatAND, Interval: 5 * time.Millisecond,
+		Samples: []sim.ScaleSample{{Grams: 1000, Decimals: 2, Stable: true}},
+	}, pair.devicePath)
+	waitReading(t, readings, func(r line.Reading) bool { return r.Grams == 1000 })
+
+	// Unplug: the pty pair disappears, and comes back under new /dev/pts
+	// names behind the same links.
+	stopSim()
+	pair.stop()
+	time.Sleep(300 * time.Millisecond)
+	pair = MustStartPtys(t, dir)
+	startSimulator(t, &sim.ASCIIScale{
+		Format: scale.FormatAND, Interval: 5 * time.Millisecond,
+		Samples: []sim.ScaleSample{{Grams: 2000, Decimals: 2, Stable: true}},
+	}, pair.devicePath)
+
+	waitReading(t, readings, func(r line.Reading) bool { return r.Grams == 2000 })
+}
+
+// Ensure Run keeps retrying a missing port and returns nil on cancel.
+func TestStreamScaleMissingPort(t *testing.T) {
+	s := newTestScale(filepath.Join(t.TempDir(), "absent"), scale.FormatAND)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := s.Run(ctx, func(line.Reading) {}); err != nil {
+		t.Errorf("Run = %v, want nil after ctx is done", err)
+	}
+}
+
+func TestStreamScaleConfigErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(s *scale.StreamScale)
+	}{
+		{"format", func(s *scale.StreamScale) { s.Format = 0 }},
+		{"path", func(s *scale.StreamScale) { s.Path = "" }},
+		{"baud", func(s *scale.StreamScale) { s.Mode.BaudRate = 0 }},
+		{"data bits", func(s *scale.StreamScale) { s.Mode.DataBits = 0 }},
+		{"unit", func(s *scale.StreamScale) { s.Options.Unit = 453 }},
+		{"division", func(s *scale.StreamScale) { s.Options.Division = -1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestScale("/dev/null", scale.FormatAND)
+			tt.modify(s)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := s.Run(ctx, func(line.Reading) {}); err == nil {
+				t.Errorf("Run with invalid %s returned nil", tt.name)
+			}
+			if ctx.Err() != nil {
+				t.Errorf("Run with invalid %s waited for ctx", tt.name)
+			}
+		})
+	}
+}
