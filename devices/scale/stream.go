@@ -109,6 +109,7 @@ func (s *StreamScale) Run(ctx context.Context, deliver func(line.Reading)) error
 	run := s.newStreamRun()
 
 	backoff := run.minBackoff
+	failures := 0
 	for ctx.Err() == nil {
 		delivered, err := run.session(ctx, deliver)
 		if ctx.Err() != nil {
@@ -116,9 +117,11 @@ func (s *StreamScale) Run(ctx context.Context, deliver func(line.Reading)) error
 		}
 		if delivered {
 			backoff = run.minBackoff
+			failures = 0
 		}
+		failures++
 		run.logf(slog.LevelWarn, "reopen", "scale stream interrupted, reopening",
-			"error", err, "backoff", backoff)
+			"error", err, "failures", failures, "backoff", backoff)
 		if !sleepContext(ctx, backoff) {
 			break
 		}

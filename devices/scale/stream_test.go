@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -394,5 +395,93 @@ func TestStreamScaleConfigErrors(t *testing.T) {
 				t.Errorf("Run with invalid %s waited for ctx", tt.name)
 			}
 		})
+	}
+}
+
+// logRecorder is a slog.Handler that keeps the messages logged.
+type logRecorder struct {
+	mu       sync.Mutex
+	messages []string
+}
+
+func (h *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.messages = append(h.messages, r.Message)
+	return nil
+}
+
+func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *logRecorder) WithGroup(string) slog.Handler      { return h }
+
+func (h *logRecorder) count(message string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, m := range h.messages {
+		if m == message {
+			n++
+		}
+	}
+	return n
+}
+
+// Ensure repeated garbled frames give one log line per interval.
+func TestStreamScaleLogRateLimit(t *testing.T) {
+	pair := MustStartPtys(t, t.TempDir())
+	logs := &logRecorder{}
+	s := newTestScale(pair.driverPath, scale.FormatAND)
+	s.Logger = slog.New(logs)
+	s.LogInterval = time.Hour
+	readings := runScale(t, s)
+	time.Sleep(100 * time.Millisecond)
+
+	const frames = 30
+	startSimulator(t, &sim.ASCIIScale{
+		Format: scale.FormatAND, Interval: 5 * time.Millisecond,
+		Sample: countedSamples(frames),
+		Inject: func(int) []byte { return []byte("ST,GS,garbled\r\n") },
+	}, pair.devicePath)
+	got := collectGrams(t, readings, frames*10)
+
+	if len(got) != frames {
+		t.Errorf("delivered %d readings, want %d", len(got), frames)
+	}
+	if n := logs.count("scale frame skipped"); n != 1 {
+		t.Errorf("logged %d skipped frames, want 1 within the interval", n)
+	}
+	if n := logs.count("scale port opened"); n != 1 {
+		t.Errorf("logged %d port opens, want 1", n)
+	}
+}
+
+// Ensure a silent stream makes the driver reopen the port and go on
+// delivering when frames come again.
+func TestStreamScaleSilenceReopen(t *testing.T) {
+	pair := MustStartPtys(t, t.TempDir())
+	logs := &logRecorder{}
+	s := newTestScale(pair.driverPath, scale.FormatYaohua)
+	s.Logger = slog.New(logs)
+	s.Silence = 150 * time.Millisecond
+	readings := runScale(t, s)
+	time.Sleep(100 * time.Millisecond)
+
+	const frames = 10
+	next := countedSamples(frames)
+	startSimulator(t, &sim.ASCIIScale{
+		Format: scale.FormatYaohua, Interval: 5 * time.Millisecond,
+		Sample: func(i int) (sim.ScaleSample, bool) {
+			if i == frames/2 {
+				time.Sleep(800 * time.Millisecond)
+			}
+			return next(i)
+		},
+	}, pair.devicePath)
+
+	waitReading(t, readings, func(r line.Reading) bool { return r.Grams == frames*10 })
+	if n := logs.count("scale port opened"); n < 2 {
+		t.Errorf("logged %d port opens, want at least 2 after a silence", n)
 	}
 }
