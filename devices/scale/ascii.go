@@ -16,10 +16,11 @@ type StreamFormat int
 // Continuous output formats. The frame layouts are described at the
 // parser of each format.
 const (
-	FormatToledo StreamFormat = iota + 1 // Mettler Toledo continuous, CR terminated
-	FormatYaohua                         // Yaohua XK3190 STX…ETX frame
-	FormatAND                            // A&D "ST,GS,+0023.45kg", CR LF terminated
-	FormatKeli                           // Keli XK3118 "GW:0023,45(kg)", CR LF terminated
+	FormatToledo     StreamFormat = iota + 1 // Mettler Toledo continuous, CR terminated
+	FormatYaohua                             // Yaohua XK3190 STX…ETX frame
+	FormatAND                                // A&D "ST,GS,+0023.45kg", CR LF terminated
+	FormatKeli                               // Keli XK3118 "GW:0023,45(kg)", CR LF terminated
+	FormatYaohuaLine                         // Yaohua XK3190-A12 "ww000.000kg", LF terminated
 )
 
 var streamFormatNames = map[StreamFormat]string{
@@ -27,10 +28,12 @@ var streamFormatNames = map[StreamFormat]string{
 	FormatYaohua: "yaohua",
 	FormatAND:    "and",
 	FormatKeli:   "keli",
+
+	FormatYaohuaLine: "yaohua-line",
 }
 
-// String returns the configuration name of f: "toledo", "yaohua", "and"
-// or "keli".
+// String returns the configuration name of f: "toledo", "yaohua", "and",
+// "keli" or "yaohua-line".
 func (f StreamFormat) String() string {
 	if name, ok := streamFormatNames[f]; ok {
 		return name
@@ -45,7 +48,7 @@ func ParseStreamFormat(s string) (StreamFormat, error) {
 			return f, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown scale stream format %q: expected toledo, yaohua, and or keli", s)
+	return 0, fmt.Errorf("unknown scale stream format %q: expected toledo, yaohua, and, keli or yaohua-line", s)
 }
 
 // FrameOptions holds the configuration for what a frame does not carry.
@@ -70,6 +73,8 @@ func ParseFrame(format StreamFormat, frame []byte, opts FrameOptions) (line.Read
 		return ParseAND(frame, opts.Division)
 	case FormatKeli:
 		return ParseKeli(frame, opts.Unit, opts.Division)
+	case FormatYaohuaLine:
+		return ParseYaohuaLine(frame, opts.Division)
 	}
 	return line.Reading{}, frameFailure(format, frame, ErrFrameSyntax, "unknown format")
 }
@@ -568,6 +573,52 @@ func ParseKeli(frame []byte, unit, division line.Mass) (line.Reading, error) {
 	weight.unit = unit
 	r.Stable = true
 	if err := weight.finish(FormatKeli, frame, &r, division); err != nil {
+		return line.Reading{}, err
+	}
+	return r, nil
+}
+
+// ParseYaohuaLine parses one line of the Yaohua XK3190-A12 output:
+//
+//	ww000.000kg LF      gross
+//	wn-0000.1kg LF      net
+//	wt000.000kg LF      tare, rejected
+//
+// with a 7-character weight, its sign included, and a unit of kg, g or t
+// (lb is rejected). The format carries no motion flag, so Stable is always
+// true and only the line's software window decides. The layout is the one
+// the public MCUSH Python driver for the XK3190-A12 reads. The division is
+// one step of the last digit unless division is set.
+func ParseYaohuaLine(frame []byte, division line.Mass) (line.Reading, error) {
+	text := string(trimLineEnd(frame))
+	if len(text) < 3 || text[0] != 'w' {
+		return line.Reading{}, frameFailure(FormatYaohuaLine, frame, ErrFrameSyntax, "expected ww, wn or wt first")
+	}
+
+	r := line.Reading{Stable: true}
+	switch text[1] {
+	case 'w':
+	case 'n':
+		r.Net = true
+	case 't':
+		return line.Reading{}, frameFailure(FormatYaohuaLine, frame, ErrFrameNotWeight, "wt is the tare")
+	default:
+		return line.Reading{}, frameFailure(FormatYaohuaLine, frame, ErrFrameSyntax, "expected ww, wn or wt first")
+	}
+
+	data := text[2:]
+	unitStart := strings.LastIndexFunc(data, func(c rune) bool { return c < 'a' || c > 'z' }) + 1
+	number, unitText := strings.TrimSpace(data[:unitStart]), data[unitStart:]
+	unit, ok := unitMass(unitText)
+	if !ok {
+		return line.Reading{}, frameFailure(FormatYaohuaLine, frame, ErrFrameUnit, "unit %q", unitText)
+	}
+	weight, ok := parseSignedDecimal(number, '.')
+	if !ok {
+		return line.Reading{}, frameFailure(FormatYaohuaLine, frame, ErrFrameSyntax, "weight %q is not a decimal number", number)
+	}
+	weight.unit = unit
+	if err := weight.finish(FormatYaohuaLine, frame, &r, division); err != nil {
 		return line.Reading{}, err
 	}
 	return r, nil

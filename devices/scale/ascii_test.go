@@ -120,6 +120,15 @@ func TestParseFrame(t *testing.T) {
 		{"keli no unit", scale.FormatKeli, scale.FrameOptions{Unit: line.Gram},
 			"=001234\r\n",
 			line.Reading{Grams: 1234, Division: 1, Stable: true}},
+		{"yaohua line gross", scale.FormatYaohuaLine, scale.FrameOptions{},
+			"ww018.280kg\n",
+			line.Reading{Grams: 18280, Division: 1, Decimals: 3, Stable: true}},
+		{"yaohua line net negative", scale.FormatYaohuaLine, scale.FrameOptions{},
+			"wn-0000.1kg\n",
+			line.Reading{Grams: -100, Division: 100, Decimals: 1, Stable: true, Net: true}},
+		{"yaohua line CR LF", scale.FormatYaohuaLine, scale.FrameOptions{Division: 5},
+			"ww000.000kg\r\n",
+			line.Reading{Grams: 0, Division: 5, Decimals: 3, Stable: true}},
 		{"keli point", scale.FormatKeli, scale.FrameOptions{Division: 20},
 			"GW:0018.28(kg)\r\n",
 			line.Reading{Grams: 18280, Division: 20, Decimals: 2, Stable: true}},
@@ -202,6 +211,14 @@ func TestParseFrameErrors(t *testing.T) {
 		{"keli letters", scale.FormatKeli, scale.FrameOptions{},
 			"GW:00A3,45(kg)\r\n", scale.ErrFrameSyntax},
 
+		{"yaohua line tare", scale.FormatYaohuaLine, scale.FrameOptions{},
+			"wt000.000kg\n", scale.ErrFrameNotWeight},
+		{"yaohua line lb", scale.FormatYaohuaLine, scale.FrameOptions{},
+			"ww000.000lb\n", scale.ErrFrameUnit},
+		{"yaohua line prefix", scale.FormatYaohuaLine, scale.FrameOptions{},
+			"wx000.000kg\n", scale.ErrFrameSyntax},
+		{"yaohua line digits", scale.FormatYaohuaLine, scale.FrameOptions{},
+			"ww0a0.000kg\n", scale.ErrFrameSyntax},
 		{"unknown format", scale.StreamFormat(99), scale.FrameOptions{}, "ST,+1kg\r\n", scale.ErrFrameSyntax},
 	}
 	for _, tt := range tests {
@@ -234,7 +251,7 @@ func TestFrameErrorMessage(t *testing.T) {
 }
 
 func TestParseStreamFormat(t *testing.T) {
-	for _, f := range []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli} {
+	for _, f := range []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine} {
 		got, err := scale.ParseStreamFormat(f.String())
 		if err != nil || got != f {
 			t.Errorf("ParseStreamFormat(%q) = %v, %v; want %v", f.String(), got, err, f)
@@ -251,9 +268,10 @@ func FuzzParseFrame(f *testing.F) {
 	f.Add(byte(2), []byte("\x02+001560019\x03"))
 	f.Add(byte(3), []byte("ST,GS,+0023.45kg\r\n"))
 	f.Add(byte(4), []byte("GW:0023,45(kg)\r\n"))
+	f.Add(byte(5), []byte("wn-0000.1kg\n"))
 	f.Fuzz(func(t *testing.T, format byte, frame []byte) {
 		opts := scale.FrameOptions{Checksum: format&0x10 != 0}
-		r, err := scale.ParseFrame(scale.StreamFormat(format%5), frame, opts)
+		r, err := scale.ParseFrame(scale.StreamFormat(format%6), frame, opts)
 		if err == nil && (r.Overload || r.Underload) && r.Grams != 0 {
 			t.Errorf("ParseFrame(%q) = %+v: out of range with a weight", frame, r)
 		}
@@ -270,6 +288,7 @@ func BenchmarkParseFrame(b *testing.B) {
 		{scale.FormatYaohua, scale.FrameOptions{}, []byte("\x02+012345218\x03")},
 		{scale.FormatAND, scale.FrameOptions{}, []byte("ST,GS,+0023.45kg\r\n")},
 		{scale.FormatKeli, scale.FrameOptions{}, []byte("GW:0023,45(kg)\r\n")},
+		{scale.FormatYaohuaLine, scale.FrameOptions{}, []byte("ww018.280kg\n")},
 	}
 	for _, fr := range frames {
 		b.Run(fr.format.String(), func(b *testing.B) {

@@ -176,7 +176,7 @@ func collectGrams(tb testing.TB, readings <-chan line.Reading, last line.Mass) [
 }
 
 func TestStreamScaleFormats(t *testing.T) {
-	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli}
+	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine}
 	for _, format := range formats {
 		t.Run(format.String(), func(t *testing.T) {
 			pair := MustStartPtys(t, t.TempDir())
@@ -279,7 +279,7 @@ func TestStreamScaleNoiseAndSplits(t *testing.T) {
 // Ensure a garbled line in a line format is skipped and the next line is
 // delivered.
 func TestStreamScaleGarbledLine(t *testing.T) {
-	for _, format := range []scale.StreamFormat{scale.FormatAND, scale.FormatKeli} {
+	for _, format := range []scale.StreamFormat{scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine} {
 		t.Run(format.String(), func(t *testing.T) {
 			pair := MustStartPtys(t, t.TempDir())
 			readings := runScale(t, newTestScale(pair.driverPath, format))

@@ -40,7 +40,7 @@ var ErrNotEncodable = errors.New("sample cannot be encoded in this format")
 // tare field, with zero tare, and end with the checksum byte when
 // checksum is true. Yaohua and Keli frames carry no stable flag, and no
 // overload or underload flag, so such a sample returns ErrNotEncodable,
-// as does a net sample in Yaohua.
+// as does a net sample in the Yaohua STX frame.
 // An A&D underload is written as OL with a negative filler weight.
 func EncodeScaleFrame(format scale.StreamFormat, sample ScaleSample, checksum bool) ([]byte, error) {
 	if sample.Decimals < 0 || sample.Decimals > 3 {
@@ -60,6 +60,8 @@ func EncodeScaleFrame(format scale.StreamFormat, sample ScaleSample, checksum bo
 		return encodeAND(sample, value, negative)
 	case scale.FormatKeli:
 		return encodeKeli(sample, value, negative)
+	case scale.FormatYaohuaLine:
+		return encodeYaohuaLine(sample, value, negative)
 	}
 	return nil, fmt.Errorf("%w: unknown format %v", ErrNotEncodable, format)
 }
@@ -196,6 +198,24 @@ func encodeKeli(sample ScaleSample, value int64, negative bool) ([]byte, error) 
 	}
 	number := decimalText(value, sample.Decimals, 4+min(sample.Decimals, 1)+sample.Decimals, ",")
 	return fmt.Appendf(nil, "%s%s%s(kg)\r\n", prefix, sign, number), nil
+}
+
+func encodeYaohuaLine(sample ScaleSample, value int64, negative bool) ([]byte, error) {
+	if sample.Overload || sample.Underload {
+		return nil, fmt.Errorf("%w: the Yaohua line has no overload or underload flag", ErrNotEncodable)
+	}
+	kind := "ww"
+	if sample.Net {
+		kind = "wn"
+	}
+	number := decimalText(value, sample.Decimals, 7, ".")
+	if negative {
+		number = "-" + decimalText(value, sample.Decimals, 6, ".")
+	}
+	if len(number) > 7 {
+		return nil, fmt.Errorf("%w: %v does not fit 7 characters", ErrNotEncodable, sample.Grams)
+	}
+	return fmt.Appendf(nil, "%s%skg\n", kind, number), nil
 }
 
 // ASCIIScale simulates a weighing indicator in continuous output mode: it

@@ -43,6 +43,12 @@ func TestEncodeScaleFrame(t *testing.T) {
 		{"keli gross", scale.FormatKeli,
 			sim.ScaleSample{Grams: 23450, Decimals: 2}, false,
 			"GW:0023,45(kg)\r\n"},
+		{"yaohua line net negative", scale.FormatYaohuaLine,
+			sim.ScaleSample{Grams: -100, Decimals: 1, Net: true}, false,
+			"wn-0000.1kg\n"},
+		{"yaohua line gross", scale.FormatYaohuaLine,
+			sim.ScaleSample{Grams: 18280, Decimals: 3}, false,
+			"ww018.280kg\n"},
 		{"keli no decimals", scale.FormatKeli,
 			sim.ScaleSample{Grams: 23000, Net: true}, false,
 			"NW:0023(kg)\r\n"},
@@ -62,7 +68,7 @@ func TestEncodeScaleFrame(t *testing.T) {
 
 // Ensure every frame the simulator writes parses back to its sample.
 func TestEncodeScaleFrameRoundTrip(t *testing.T) {
-	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli}
+	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine}
 	samples := []sim.ScaleSample{
 		{Grams: 0, Decimals: 2, Stable: true},
 		{Grams: 18420, Decimals: 2, Stable: true},
@@ -102,6 +108,7 @@ func TestEncodeScaleFrameErrors(t *testing.T) {
 		{"yaohua net", scale.FormatYaohua, sim.ScaleSample{Net: true}},
 		{"too many decimals", scale.FormatAND, sim.ScaleSample{Grams: 1234, Decimals: 2}},
 		{"too large", scale.FormatToledo, sim.ScaleSample{Grams: 1_000_000_000, Decimals: 0}},
+		{"line too large", scale.FormatYaohuaLine, sim.ScaleSample{Grams: -1_000_000, Decimals: 3}},
 		{"unknown format", scale.StreamFormat(0), sim.ScaleSample{}},
 	}
 	for _, tt := range tests {
