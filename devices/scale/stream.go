@@ -194,7 +194,7 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 	run.logger.Info("scale port opened", logKeyPath, run.Path, "device_path", resolved,
 		"format", run.Format.String(), "baud", run.Mode.BaudRate)
 
-	framer := newStreamFramer(run.Format, run.Options.Checksum)
+	framer := NewStreamFramer(run.Format, run.Options.Checksum)
 	buf := make([]byte, 128)
 	delivered := false
 	lastFrame := run.now()
@@ -204,9 +204,9 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 		// unplugged device into a PortClosed error and clamps n < 0 to 0.
 		// The clamp here keeps buf[:n] safe if another version does not.
 		n = max(n, 0)
-		framer.push(buf[:n])
+		framer.Push(buf[:n])
 		for {
-			frame, skipped, ok := framer.next()
+			frame, skipped, ok := framer.Next()
 			if len(skipped) > 0 {
 				run.logf(slog.LevelWarn, "skipped", "scale stream bytes skipped between frames",
 					"bytes", fmt.Sprintf("%q", truncate(skipped)))
@@ -296,33 +296,38 @@ func (l *logLimiter) allow(key string, now time.Time) (bool, int) {
 	return true, suppressed
 }
 
-// streamFramer splits the bytes read from a port into frames of one
+// StreamFramer splits the bytes read from a port into frames of one
 // format. STX formats (Toledo, Yaohua) start a frame at the last STX
 // before the terminator, so noise and a cut-off frame before it are
 // skipped and the whole frame after them is kept. Line formats (A&D,
-// Keli) end a frame at CR or LF.
-type streamFramer struct {
+// Keli, Yaohua line) end a frame at CR, LF or CR LF. Bytes without a
+// terminator are dropped as noise once they pass 256. A StreamFramer is
+// not safe for concurrent use.
+type StreamFramer struct {
 	format  StreamFormat
 	trailer int // bytes after the terminator: the Toledo checksum
 	buf     []byte
 }
 
-func newStreamFramer(format StreamFormat, checksum bool) *streamFramer {
-	f := &streamFramer{format: format}
+// NewStreamFramer returns a framer for format. When checksum is true,
+// Toledo frames end with the checksum byte after CR.
+func NewStreamFramer(format StreamFormat, checksum bool) *StreamFramer {
+	f := &StreamFramer{format: format}
 	if format == FormatToledo && checksum {
 		f.trailer = 1
 	}
 	return f
 }
 
-func (f *streamFramer) push(p []byte) {
+// Push appends bytes read from the port.
+func (f *StreamFramer) Push(p []byte) {
 	f.buf = append(f.buf, p...)
 }
 
-// next removes the next frame from the buffer. It returns the frame, the
+// Next removes the next frame from the buffer. It returns the frame, the
 // noise skipped before it, and ok = false when no complete frame is left.
 // A frame that holds only a line ending is returned as nil with ok = true.
-func (f *streamFramer) next() (frame, skipped []byte, ok bool) {
+func (f *StreamFramer) Next() (frame, skipped []byte, ok bool) {
 	if f.format == FormatToledo || f.format == FormatYaohua {
 		return f.nextSTX()
 	}
@@ -341,11 +346,11 @@ func (f *streamFramer) next() (frame, skipped []byte, ok bool) {
 	return chunk, nil, true
 }
 
-// nextSTX is next for the formats that start a frame with STX and end it
+// nextSTX is Next for the formats that start a frame with STX and end it
 // with CR (Toledo, then the checksum byte if enabled) or ETX (Yaohua).
 // Noise with a terminator but no STX is skipped without a trailer, so it
 // cannot take the STX of the next frame as its checksum.
-func (f *streamFramer) nextSTX() (frame, skipped []byte, ok bool) {
+func (f *StreamFramer) nextSTX() (frame, skipped []byte, ok bool) {
 	terminator := byte(asciiETX)
 	if f.format == FormatToledo {
 		terminator = asciiCR
@@ -368,7 +373,7 @@ func (f *streamFramer) nextSTX() (frame, skipped []byte, ok bool) {
 
 // dropOverflow empties a buffer that has grown past maxStreamBuffer
 // without a terminator and returns what it dropped.
-func (f *streamFramer) dropOverflow() []byte {
+func (f *StreamFramer) dropOverflow() []byte {
 	if len(f.buf) <= maxStreamBuffer {
 		return nil
 	}
@@ -377,7 +382,7 @@ func (f *streamFramer) dropOverflow() []byte {
 
 // take removes and returns the first n bytes of the buffer, as a copy, so
 // the buffer can be reused.
-func (f *streamFramer) take(n int) []byte {
+func (f *StreamFramer) take(n int) []byte {
 	out := append([]byte(nil), f.buf[:n]...)
 	f.buf = append(f.buf[:0], f.buf[n:]...)
 	return out
