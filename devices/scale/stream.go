@@ -28,7 +28,8 @@ const (
 	DefaultStreamMinBackoff = 200 * time.Millisecond
 	DefaultStreamMaxBackoff = 5 * time.Second
 	// DefaultStreamLogInterval is the shortest time between two log
-	// lines about the same kind of fault.
+	// lines of the same kind: a port opened or closed again, a reopen, a
+	// skipped frame or skipped noise.
 	DefaultStreamLogInterval = 10 * time.Second
 )
 
@@ -100,8 +101,9 @@ func (s *StreamScale) validate() error {
 // goroutine that owns the port, so deliver must not block. A frame that
 // cannot be parsed is logged and skipped. After a read error, an unplug
 // or the Silence time without a frame, Run closes the port and opens it
-// again after a backoff that doubles up to MaxBackoff. Run returns nil when ctx is done, and
-// an error at once only for an invalid configuration.
+// again after a backoff that doubles up to MaxBackoff. Run returns nil
+// when ctx is done, and an error at once only for an invalid
+// configuration.
 func (s *StreamScale) Run(ctx context.Context, deliver func(line.Reading)) error {
 	if err := s.validate(); err != nil {
 		return err
@@ -191,7 +193,7 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 	if err := port.SetReadTimeout(run.readTimeout); err != nil {
 		return false, fmt.Errorf("set read timeout on %s: %w", resolved, err)
 	}
-	run.logger.Info("scale port opened", logKeyPath, run.Path, "device_path", resolved,
+	run.logf(slog.LevelInfo, "open", "scale port opened", logKeyPath, run.Path, "device_path", resolved,
 		"format", run.Format.String(), "baud", run.Mode.BaudRate)
 
 	framer := NewStreamFramer(run.Format, run.Options.Checksum)
@@ -229,15 +231,15 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 			delivered = true
 		}
 		if err != nil {
-			run.logger.Info("scale port closed", logKeyPath, run.Path, "error", err)
+			run.logf(slog.LevelInfo, "close", "scale port closed", logKeyPath, run.Path, "error", err)
 			return delivered, fmt.Errorf("read %s: %w", resolved, err)
 		}
 		if silent := run.now().Sub(lastFrame); silent > run.silence {
-			run.logger.Info("scale port closed", logKeyPath, run.Path, "error", errStreamSilent)
+			run.logf(slog.LevelInfo, "close", "scale port closed", logKeyPath, run.Path, "error", errStreamSilent)
 			return delivered, fmt.Errorf("%w from %s for %v", errStreamSilent, resolved, silent.Round(time.Millisecond))
 		}
 	}
-	run.logger.Info("scale port closed", logKeyPath, run.Path)
+	run.logger.Info("scale port closed", logKeyPath, run.Path, "reason", "stopped")
 	return delivered, nil
 }
 

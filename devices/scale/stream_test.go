@@ -466,6 +466,7 @@ func TestStreamScaleSilenceReopen(t *testing.T) {
 	s := newTestScale(pair.driverPath, scale.FormatYaohua)
 	s.Logger = slog.New(logs)
 	s.Silence = 150 * time.Millisecond
+	s.LogInterval = time.Nanosecond
 	readings := runScale(t, s)
 	time.Sleep(100 * time.Millisecond)
 
