@@ -122,12 +122,26 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func newTestScale(path string, format scale.StreamFormat) *scale.StreamScale {
 	s := scale.NewStreamScale("hook-1", path, serial.Mode{BaudRate: 9600, DataBits: 8}, format)
-	s.Logger = discardLogger()
+	s.Logger = slog.New(&logRecorder{})
 	s.ReadTimeout = 20 * time.Millisecond
 	s.Silence = 500 * time.Millisecond
 	s.MinBackoff = 20 * time.Millisecond
 	s.MaxBackoff = 200 * time.Millisecond
 	return s
+}
+
+// waitOpened waits until s, made by newTestScale, has logged that its
+// port is open, so the frames written after that are read.
+func waitOpened(tb testing.TB, s *scale.StreamScale) {
+	tb.Helper()
+	logs := s.Logger.Handler().(*logRecorder)
+	deadline := time.Now().Add(5 * time.Second)
+	for logs.count("scale port opened") == 0 {
+		if time.Now().After(deadline) {
+			tb.Fatalf("scale port %s not opened within 5 s", s.Path)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // waitReading returns the first reading for which match is true, or
@@ -184,10 +198,8 @@ func TestStreamScaleFormats(t *testing.T) {
 			s := newTestScale(pair.driverPath, format)
 			s.Options.Checksum = true
 			readings := runScale(t, s)
+			waitOpened(t, s)
 
-			// The driver opens its end before the first frame is written,
-			// so no frame is lost before it listens.
-			time.Sleep(100 * time.Millisecond)
 			const frames = 20
 			startSimulator(t, &sim.ASCIIScale{
 				Format: format, Checksum: true, Interval: 5 * time.Millisecond,
@@ -256,7 +268,7 @@ func TestStreamScaleNoiseAndSplits(t *testing.T) {
 			s := newTestScale(pair.driverPath, tt.format)
 			s.Options.Checksum = true
 			readings := runScale(t, s)
-			time.Sleep(100 * time.Millisecond)
+			waitOpened(t, s)
 
 			const frames = 30
 			startSimulator(t, &sim.ASCIIScale{
@@ -283,8 +295,9 @@ func TestStreamScaleGarbledLine(t *testing.T) {
 	for _, format := range []scale.StreamFormat{scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine} {
 		t.Run(format.String(), func(t *testing.T) {
 			pair := MustStartPtys(t, t.TempDir())
-			readings := runScale(t, newTestScale(pair.driverPath, format))
-			time.Sleep(100 * time.Millisecond)
+			s := newTestScale(pair.driverPath, format)
+			readings := runScale(t, s)
+			waitOpened(t, s)
 
 			const frames = 30
 			startSimulator(t, &sim.ASCIIScale{
@@ -312,7 +325,7 @@ func TestStreamScaleBadToledoChecksum(t *testing.T) {
 	s := newTestScale(pair.driverPath, scale.FormatToledo)
 	s.Options.Checksum = true
 	readings := runScale(t, s)
-	time.Sleep(100 * time.Millisecond)
+	waitOpened(t, s)
 
 	const frames = 20
 	startSimulator(t, &sim.ASCIIScale{
@@ -437,7 +450,7 @@ func TestStreamScaleLogRateLimit(t *testing.T) {
 	s.Logger = slog.New(logs)
 	s.LogInterval = time.Hour
 	readings := runScale(t, s)
-	time.Sleep(100 * time.Millisecond)
+	waitOpened(t, s)
 
 	const frames = 30
 	startSimulator(t, &sim.ASCIIScale{
@@ -468,7 +481,7 @@ func TestStreamScaleSilenceReopen(t *testing.T) {
 	s.Silence = 150 * time.Millisecond
 	s.LogInterval = time.Nanosecond
 	readings := runScale(t, s)
-	time.Sleep(100 * time.Millisecond)
+	waitOpened(t, s)
 
 	const frames = 10
 	next := countedSamples(frames)
