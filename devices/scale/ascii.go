@@ -403,16 +403,16 @@ func yaohuaNibble(c byte) (byte, bool) {
 	return 0, false
 }
 
-// trimLineEnd removes the CR and LF bytes at the end of a text frame.
-func trimLineEnd(frame []byte) []byte {
+// trimFrameLineEnd removes the CR and LF bytes at the end of a text frame.
+func trimFrameLineEnd(frame []byte) []byte {
 	for len(frame) > 0 && (frame[len(frame)-1] == asciiCR || frame[len(frame)-1] == asciiLF) {
 		frame = frame[:len(frame)-1]
 	}
 	return frame
 }
 
-// unitMass returns the mass of one unit written in a frame.
-func unitMass(unit string) (line.Mass, bool) {
+// frameUnitMass returns the mass of one unit written in a frame.
+func frameUnitMass(unit string) (line.Mass, bool) {
 	switch unit {
 	case "kg":
 		return line.Kilogram, true
@@ -464,7 +464,7 @@ func parseSignedDecimal(text string, separator byte) (decimalWeight, bool) {
 // NOTE: taking a '-' in an OL or LO line as underload is an inference,
 // because no capture of an A&D line below the range was available.
 func ParseAND(frame []byte, division line.Mass) (line.Reading, error) {
-	text := string(trimLineEnd(frame))
+	text := string(trimFrameLineEnd(frame))
 	fields := strings.Split(text, ",")
 	if len(fields) != 2 && len(fields) != 3 {
 		return line.Reading{}, frameFailure(FormatAND, frame, ErrFrameSyntax,
@@ -502,7 +502,7 @@ func ParseAND(frame []byte, division line.Mass) (line.Reading, error) {
 		below := strings.HasPrefix(number, "-")
 		r.Overload, r.Underload = !below, below
 	}
-	unit, ok := unitMass(unitText)
+	unit, ok := frameUnitMass(unitText)
 	if !ok {
 		return line.Reading{}, frameFailure(FormatAND, frame, ErrFrameUnit, "unit %q", unitText)
 	}
@@ -533,7 +533,7 @@ func ParseAND(frame []byte, division line.Mass) (line.Reading, error) {
 // NOTE: some Keli indicators stream the digits after '=' in reverse order.
 // That variant is not recognised, because no capture of it was available.
 func ParseKeli(frame []byte, unit, division line.Mass) (line.Reading, error) {
-	text := string(trimLineEnd(frame))
+	text := string(trimFrameLineEnd(frame))
 	var r line.Reading
 	switch {
 	case strings.HasPrefix(text, "GW:"):
@@ -552,7 +552,7 @@ func ParseKeli(frame []byte, unit, division line.Mass) (line.Reading, error) {
 			return line.Reading{}, frameFailure(FormatKeli, frame, ErrFrameSyntax, "unit bracket not closed")
 		}
 		var ok bool
-		unit, ok = unitMass(text[open+1 : len(text)-1])
+		unit, ok = frameUnitMass(text[open+1 : len(text)-1])
 		if !ok {
 			return line.Reading{}, frameFailure(FormatKeli, frame, ErrFrameUnit, "unit %q", text[open+1:len(text)-1])
 		}
@@ -590,7 +590,7 @@ func ParseKeli(frame []byte, unit, division line.Mass) (line.Reading, error) {
 // the public MCUSH Python driver for the XK3190-A12 reads. The division is
 // one step of the last digit unless division is set.
 func ParseYaohuaLine(frame []byte, division line.Mass) (line.Reading, error) {
-	text := string(trimLineEnd(frame))
+	text := string(trimFrameLineEnd(frame))
 	if len(text) < 3 || text[0] != 'w' {
 		return line.Reading{}, frameFailure(FormatYaohuaLine, frame, ErrFrameSyntax, "expected ww, wn or wt first")
 	}
@@ -609,7 +609,7 @@ func ParseYaohuaLine(frame []byte, division line.Mass) (line.Reading, error) {
 	data := text[2:]
 	unitStart := strings.LastIndexFunc(data, func(c rune) bool { return c < 'a' || c > 'z' }) + 1
 	number, unitText := strings.TrimSpace(data[:unitStart]), data[unitStart:]
-	unit, ok := unitMass(unitText)
+	unit, ok := frameUnitMass(unitText)
 	if !ok {
 		return line.Reading{}, frameFailure(FormatYaohuaLine, frame, ErrFrameUnit, "unit %q", unitText)
 	}

@@ -8,7 +8,7 @@ import (
 	"lambtrace/line"
 )
 
-func TestParseFrame(t *testing.T) {
+func TestParseStreamFrame(t *testing.T) {
 	tests := []struct {
 		name   string
 		format scale.StreamFormat
@@ -146,7 +146,7 @@ func TestParseFrame(t *testing.T) {
 	}
 }
 
-func TestParseFrameErrors(t *testing.T) {
+func TestParseStreamFrameErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		format scale.StreamFormat
@@ -242,7 +242,7 @@ func TestParseFrameErrors(t *testing.T) {
 }
 
 // Ensure the message names the format and escapes control bytes.
-func TestFrameErrorMessage(t *testing.T) {
+func TestStreamFrameErrorMessage(t *testing.T) {
 	_, err := scale.ParseToledo([]byte("\x02,0 001234000000\r\x2C"), true)
 	want := `scale: toledo frame "\x02,0 001234000000\r,": checksum mismatch (got 0x2C, expected 0x2B)`
 	if err == nil || err.Error() != want {
@@ -263,7 +263,7 @@ func TestParseStreamFormat(t *testing.T) {
 }
 
 // Ensure no input makes a parser panic, whatever the bytes.
-func FuzzParseFrame(f *testing.F) {
+func FuzzParseStreamFrame(f *testing.F) {
 	f.Add(byte(1), []byte("\x02,0 001234000000\r\x2B"))
 	f.Add(byte(2), []byte("\x02+001560019\x03"))
 	f.Add(byte(3), []byte("ST,GS,+0023.45kg\r\n"))
@@ -278,7 +278,7 @@ func FuzzParseFrame(f *testing.F) {
 	})
 }
 
-func BenchmarkParseFrame(b *testing.B) {
+func BenchmarkParseStreamFrame(b *testing.B) {
 	frames := []struct {
 		format scale.StreamFormat
 		opts   scale.FrameOptions

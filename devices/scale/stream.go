@@ -40,8 +40,8 @@ const maxStreamBuffer = 256
 
 // Log attribute keys.
 const (
-	logKeyDevice = "device"
-	logKeyPath   = "path"
+	streamLogDevice = "device"
+	streamLogPath   = "path"
 )
 
 var errStreamSilent = errors.New("no complete frame")
@@ -124,7 +124,7 @@ func (s *StreamScale) Run(ctx context.Context, deliver func(line.Reading)) error
 		failures++
 		run.logf(slog.LevelWarn, "reopen", "scale stream interrupted, reopening",
 			"error", err, "failures", failures, "backoff", backoff)
-		if !sleepContext(ctx, backoff) {
+		if !streamSleep(ctx, backoff) {
 			break
 		}
 		backoff = min(2*backoff, run.maxBackoff)
@@ -141,16 +141,16 @@ type streamRun struct {
 	maxBackoff  time.Duration
 	now         func() time.Time
 	logger      *slog.Logger
-	limiter     logLimiter
+	limiter     streamLogLimiter
 }
 
 func (s *StreamScale) newStreamRun() *streamRun {
 	run := &streamRun{
 		StreamScale: s,
-		readTimeout: orDefault(s.ReadTimeout, DefaultStreamReadTimeout),
-		silence:     orDefault(s.Silence, DefaultStreamSilence),
-		minBackoff:  orDefault(s.MinBackoff, DefaultStreamMinBackoff),
-		maxBackoff:  orDefault(s.MaxBackoff, DefaultStreamMaxBackoff),
+		readTimeout: streamDuration(s.ReadTimeout, DefaultStreamReadTimeout),
+		silence:     streamDuration(s.Silence, DefaultStreamSilence),
+		minBackoff:  streamDuration(s.MinBackoff, DefaultStreamMinBackoff),
+		maxBackoff:  streamDuration(s.MaxBackoff, DefaultStreamMaxBackoff),
 		now:         s.Now,
 		logger:      s.Logger,
 	}
@@ -161,13 +161,13 @@ func (s *StreamScale) newStreamRun() *streamRun {
 	if run.logger == nil {
 		run.logger = slog.Default()
 	}
-	run.logger = run.logger.With(logKeyDevice, s.ID)
-	run.limiter = logLimiter{interval: orDefault(s.LogInterval, DefaultStreamLogInterval)}
+	run.logger = run.logger.With(streamLogDevice, s.ID)
+	run.limiter = streamLogLimiter{interval: streamDuration(s.LogInterval, DefaultStreamLogInterval)}
 	return run
 }
 
-// orDefault returns value, or fallback when value is not positive.
-func orDefault(value, fallback time.Duration) time.Duration {
+// streamDuration returns value, or fallback when value is not positive.
+func streamDuration(value, fallback time.Duration) time.Duration {
 	if value > 0 {
 		return value
 	}
@@ -193,7 +193,7 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 	if err := port.SetReadTimeout(run.readTimeout); err != nil {
 		return false, fmt.Errorf("set read timeout on %s: %w", resolved, err)
 	}
-	run.logf(slog.LevelInfo, "open", "scale port opened", logKeyPath, run.Path, "device_path", resolved,
+	run.logf(slog.LevelInfo, "open", "scale port opened", streamLogPath, run.Path, "device_path", resolved,
 		"format", run.Format.String(), "baud", run.Mode.BaudRate)
 
 	framer := NewStreamFramer(run.Format, run.Options.Checksum)
@@ -211,7 +211,7 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 			frame, skipped, ok := framer.Next()
 			if len(skipped) > 0 {
 				run.logf(slog.LevelWarn, "skipped", "scale stream bytes skipped between frames",
-					"bytes", fmt.Sprintf("%q", truncate(skipped)))
+					"bytes", fmt.Sprintf("%q", truncateNoise(skipped)))
 			}
 			if !ok {
 				break
@@ -231,15 +231,15 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 			delivered = true
 		}
 		if err != nil {
-			run.logf(slog.LevelInfo, "close", "scale port closed", logKeyPath, run.Path, "error", err)
+			run.logf(slog.LevelInfo, "close", "scale port closed", streamLogPath, run.Path, "error", err)
 			return delivered, fmt.Errorf("read %s: %w", resolved, err)
 		}
 		if silent := run.now().Sub(lastFrame); silent > run.silence {
-			run.logf(slog.LevelInfo, "close", "scale port closed", logKeyPath, run.Path, "error", errStreamSilent)
+			run.logf(slog.LevelInfo, "close", "scale port closed", streamLogPath, run.Path, "error", errStreamSilent)
 			return delivered, fmt.Errorf("%w from %s for %v", errStreamSilent, resolved, silent.Round(time.Millisecond))
 		}
 	}
-	run.logger.Info("scale port closed", logKeyPath, run.Path, "reason", "stopped")
+	run.logger.Info("scale port closed", streamLogPath, run.Path, "reason", "stopped")
 	return delivered, nil
 }
 
@@ -256,15 +256,15 @@ func (run *streamRun) logf(level slog.Level, key, msg string, args ...any) {
 	run.logger.Log(context.Background(), level, msg, args...)
 }
 
-func truncate(b []byte) []byte {
+func truncateNoise(b []byte) []byte {
 	if len(b) > maxQuotedFrame {
 		return b[:maxQuotedFrame]
 	}
 	return b
 }
 
-// sleepContext waits for d and reports whether ctx is still live.
-func sleepContext(ctx context.Context, d time.Duration) bool {
+// streamSleep waits for d and reports whether ctx is still live.
+func streamSleep(ctx context.Context, d time.Duration) bool {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
@@ -275,15 +275,15 @@ func sleepContext(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// logLimiter lets one log line per key through in each interval and
+// streamLogLimiter lets one log line per key through in each interval and
 // counts the lines it holds back. Only the Run goroutine uses it.
-type logLimiter struct {
+type streamLogLimiter struct {
 	interval   time.Duration
 	last       map[string]time.Time
 	suppressed map[string]int
 }
 
-func (l *logLimiter) allow(key string, now time.Time) (bool, int) {
+func (l *streamLogLimiter) allow(key string, now time.Time) (bool, int) {
 	if l.last == nil {
 		l.last = make(map[string]time.Time)
 		l.suppressed = make(map[string]int)
@@ -342,7 +342,7 @@ func (f *StreamFramer) Next() (frame, skipped []byte, ok bool) {
 		i++
 	}
 	chunk := f.take(i + 1)
-	if len(trimLineEnd(chunk)) == 0 {
+	if len(trimFrameLineEnd(chunk)) == 0 {
 		return nil, nil, true
 	}
 	return chunk, nil, true

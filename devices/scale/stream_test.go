@@ -18,21 +18,21 @@ import (
 	"lambtrace/line"
 )
 
-// ptyPair is a socat process joining two ptys, reachable through links.
-type ptyPair struct {
+// streamPtyPair is a socat process joining two ptys, reachable through links.
+type streamPtyPair struct {
 	driverPath string // link the driver opens
 	devicePath string // link the simulator writes to
 	cmd        *exec.Cmd
 }
 
-// MustStartPtys starts socat with a pty pair linked at dir/driver and
+// MustStartStreamPtys starts socat with a pty pair linked at dir/driver and
 // dir/device and stops it by its pid when the test ends.
-func MustStartPtys(tb testing.TB, dir string) *ptyPair {
+func MustStartStreamPtys(tb testing.TB, dir string) *streamPtyPair {
 	tb.Helper()
 	if _, err := exec.LookPath("socat"); err != nil {
 		tb.Skip("socat not installed: the stream tests need it for a pty pair")
 	}
-	pair := &ptyPair{
+	pair := &streamPtyPair{
 		driverPath: filepath.Join(dir, "driver"),
 		devicePath: filepath.Join(dir, "device"),
 	}
@@ -45,7 +45,7 @@ func MustStartPtys(tb testing.TB, dir string) *ptyPair {
 	tb.Cleanup(pair.stop)
 
 	deadline := time.Now().Add(5 * time.Second)
-	for !exists(pair.driverPath) || !exists(pair.devicePath) {
+	for !streamPathExists(pair.driverPath) || !streamPathExists(pair.devicePath) {
 		if time.Now().After(deadline) {
 			tb.Fatalf("socat created no pty links in %s within 5 s", dir)
 		}
@@ -56,7 +56,7 @@ func MustStartPtys(tb testing.TB, dir string) *ptyPair {
 
 // stop kills socat by its pid, which unplugs both ptys, and waits until
 // socat has removed its links.
-func (p *ptyPair) stop() {
+func (p *streamPtyPair) stop() {
 	if p.cmd.ProcessState != nil {
 		return
 	}
@@ -66,15 +66,15 @@ func (p *ptyPair) stop() {
 	_ = os.Remove(p.devicePath)
 }
 
-func exists(path string) bool {
+func streamPathExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
 
-// startSimulator runs simulator on the device end until the test ends.
-func startSimulator(tb testing.TB, simulator *sim.ASCIIScale, path string) (stop func()) {
+// startStreamSimulator runs simulator on the device end until the test ends.
+func startStreamSimulator(tb testing.TB, simulator *sim.ASCIIScale, path string) (stop func()) {
 	tb.Helper()
-	simulator.Logger = discardLogger()
+	simulator.Logger = streamDiscardLogger()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -89,9 +89,9 @@ func startSimulator(tb testing.TB, simulator *sim.ASCIIScale, path string) (stop
 	return stop
 }
 
-// runScale runs s until the test ends and returns the channel of its
+// runStreamScale runs s until the test ends and returns the channel of its
 // readings.
-func runScale(tb testing.TB, s *scale.StreamScale) <-chan line.Reading {
+func runStreamScale(tb testing.TB, s *scale.StreamScale) <-chan line.Reading {
 	tb.Helper()
 	readings := make(chan line.Reading, 4096)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -118,11 +118,11 @@ func runScale(tb testing.TB, s *scale.StreamScale) <-chan line.Reading {
 	return readings
 }
 
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+func streamDiscardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-func newTestScale(path string, format scale.StreamFormat) *scale.StreamScale {
+func newTestStreamScale(path string, format scale.StreamFormat) *scale.StreamScale {
 	s := scale.NewStreamScale("hook-1", path, serial.Mode{BaudRate: 9600, DataBits: 8}, format)
-	s.Logger = slog.New(&logRecorder{})
+	s.Logger = slog.New(&streamLogRecorder{})
 	s.ReadTimeout = 20 * time.Millisecond
 	s.Silence = 500 * time.Millisecond
 	s.MinBackoff = 20 * time.Millisecond
@@ -130,11 +130,11 @@ func newTestScale(path string, format scale.StreamFormat) *scale.StreamScale {
 	return s
 }
 
-// waitOpened waits until s, made by newTestScale, has logged that its
+// waitStreamOpened waits until s, made by newTestStreamScale, has logged that its
 // port is open, so the frames written after that are read.
-func waitOpened(tb testing.TB, s *scale.StreamScale) {
+func waitStreamOpened(tb testing.TB, s *scale.StreamScale) {
 	tb.Helper()
-	logs := s.Logger.Handler().(*logRecorder)
+	logs := s.Logger.Handler().(*streamLogRecorder)
 	deadline := time.Now().Add(5 * time.Second)
 	for logs.count("scale port opened") == 0 {
 		if time.Now().After(deadline) {
@@ -144,9 +144,9 @@ func waitOpened(tb testing.TB, s *scale.StreamScale) {
 	}
 }
 
-// waitReading returns the first reading for which match is true, or
+// waitStreamReading returns the first reading for which match is true, or
 // fails the test after 5 s.
-func waitReading(tb testing.TB, readings <-chan line.Reading, match func(line.Reading) bool) line.Reading {
+func waitStreamReading(tb testing.TB, readings <-chan line.Reading, match func(line.Reading) bool) line.Reading {
 	tb.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
@@ -162,17 +162,17 @@ func waitReading(tb testing.TB, readings <-chan line.Reading, match func(line.Re
 	}
 }
 
-// countedSamples returns sample i with weight (i+1) × 10 g, so each
+// countedStreamSamples returns sample i with weight (i+1) × 10 g, so each
 // delivered reading names the frame it came from.
-func countedSamples(limit int) func(i int) (sim.ScaleSample, bool) {
+func countedStreamSamples(limit int) func(i int) (sim.ScaleSample, bool) {
 	return func(i int) (sim.ScaleSample, bool) {
 		return sim.ScaleSample{Grams: line.Mass(i+1) * 10, Decimals: 2, Stable: i%2 == 0}, i < limit
 	}
 }
 
-// collectGrams reads readings until one of last grams arrives and returns
+// collectStreamGrams reads readings until one of last grams arrives and returns
 // the grams delivered, in order.
-func collectGrams(tb testing.TB, readings <-chan line.Reading, last line.Mass) []line.Mass {
+func collectStreamGrams(tb testing.TB, readings <-chan line.Reading, last line.Mass) []line.Mass {
 	tb.Helper()
 	var got []line.Mass
 	timeout := time.After(10 * time.Second)
@@ -194,19 +194,19 @@ func TestStreamScaleFormats(t *testing.T) {
 	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine}
 	for _, format := range formats {
 		t.Run(format.String(), func(t *testing.T) {
-			pair := MustStartPtys(t, t.TempDir())
-			s := newTestScale(pair.driverPath, format)
+			pair := MustStartStreamPtys(t, t.TempDir())
+			s := newTestStreamScale(pair.driverPath, format)
 			s.Options.Checksum = true
-			readings := runScale(t, s)
-			waitOpened(t, s)
+			readings := runStreamScale(t, s)
+			waitStreamOpened(t, s)
 
 			const frames = 20
-			startSimulator(t, &sim.ASCIIScale{
+			startStreamSimulator(t, &sim.ASCIIScale{
 				Format: format, Checksum: true, Interval: 5 * time.Millisecond,
-				Sample: countedSamples(frames),
+				Sample: countedStreamSamples(frames),
 			}, pair.devicePath)
 
-			got := collectGrams(t, readings, frames*10)
+			got := collectStreamGrams(t, readings, frames*10)
 			for i, grams := range got {
 				if want := line.Mass(i+1) * 10; grams != want {
 					t.Fatalf("reading %d = %v, want %v (all: %v)", i, grams, want, got)
@@ -218,18 +218,18 @@ func TestStreamScaleFormats(t *testing.T) {
 
 // Ensure the reading carries the scale id, the time and the frame's flags.
 func TestStreamScaleReadingFields(t *testing.T) {
-	pair := MustStartPtys(t, t.TempDir())
+	pair := MustStartStreamPtys(t, t.TempDir())
 	at := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
-	s := newTestScale(pair.driverPath, scale.FormatToledo)
+	s := newTestStreamScale(pair.driverPath, scale.FormatToledo)
 	s.Now = func() time.Time { return at }
-	readings := runScale(t, s)
-	startSimulator(t, &sim.ASCIIScale{
+	readings := runStreamScale(t, s)
+	startStreamSimulator(t, &sim.ASCIIScale{
 		Format:   scale.FormatToledo,
 		Interval: 5 * time.Millisecond,
 		Samples:  []sim.ScaleSample{{Grams: -2500, Decimals: 2, Net: true}},
 	}, pair.devicePath)
 
-	got := waitReading(t, readings, func(line.Reading) bool { return true })
+	got := waitStreamReading(t, readings, func(line.Reading) bool { return true })
 	want := line.Reading{Scale: "hook-1", At: at, Grams: -2500, Division: 10, Decimals: 2, Net: true}
 	if got != want {
 		t.Errorf("reading = %+v, want %+v", got, want)
@@ -264,19 +264,19 @@ func TestStreamScaleNoiseAndSplits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.format.String(), func(t *testing.T) {
-			pair := MustStartPtys(t, t.TempDir())
-			s := newTestScale(pair.driverPath, tt.format)
+			pair := MustStartStreamPtys(t, t.TempDir())
+			s := newTestStreamScale(pair.driverPath, tt.format)
 			s.Options.Checksum = true
-			readings := runScale(t, s)
-			waitOpened(t, s)
+			readings := runStreamScale(t, s)
+			waitStreamOpened(t, s)
 
 			const frames = 30
-			startSimulator(t, &sim.ASCIIScale{
+			startStreamSimulator(t, &sim.ASCIIScale{
 				Format: tt.format, Checksum: true, Interval: 5 * time.Millisecond,
-				Sample: countedSamples(frames), Inject: tt.inject, SplitAt: 7,
+				Sample: countedStreamSamples(frames), Inject: tt.inject, SplitAt: 7,
 			}, pair.devicePath)
 
-			got := collectGrams(t, readings, frames*10)
+			got := collectStreamGrams(t, readings, frames*10)
 			if len(got) != frames {
 				t.Fatalf("delivered %d readings, want %d: %v", len(got), frames, got)
 			}
@@ -294,15 +294,15 @@ func TestStreamScaleNoiseAndSplits(t *testing.T) {
 func TestStreamScaleGarbledLine(t *testing.T) {
 	for _, format := range []scale.StreamFormat{scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine} {
 		t.Run(format.String(), func(t *testing.T) {
-			pair := MustStartPtys(t, t.TempDir())
-			s := newTestScale(pair.driverPath, format)
-			readings := runScale(t, s)
-			waitOpened(t, s)
+			pair := MustStartStreamPtys(t, t.TempDir())
+			s := newTestStreamScale(pair.driverPath, format)
+			readings := runStreamScale(t, s)
+			waitStreamOpened(t, s)
 
 			const frames = 30
-			startSimulator(t, &sim.ASCIIScale{
+			startStreamSimulator(t, &sim.ASCIIScale{
 				Format: format, Interval: 5 * time.Millisecond,
-				Sample: countedSamples(frames), SplitAt: 4,
+				Sample: countedStreamSamples(frames), SplitAt: 4,
 				Inject: func(i int) []byte {
 					if i%2 == 1 {
 						return []byte("\xff\x00ST,GS,+00\r\n") // noise, then a cut-off line
@@ -311,7 +311,7 @@ func TestStreamScaleGarbledLine(t *testing.T) {
 				},
 			}, pair.devicePath)
 
-			got := collectGrams(t, readings, frames*10)
+			got := collectStreamGrams(t, readings, frames*10)
 			if len(got) != frames {
 				t.Fatalf("delivered %d readings, want %d: %v", len(got), frames, got)
 			}
@@ -321,23 +321,23 @@ func TestStreamScaleGarbledLine(t *testing.T) {
 
 // Ensure a Toledo frame with a wrong checksum is never delivered.
 func TestStreamScaleBadToledoChecksum(t *testing.T) {
-	pair := MustStartPtys(t, t.TempDir())
-	s := newTestScale(pair.driverPath, scale.FormatToledo)
+	pair := MustStartStreamPtys(t, t.TempDir())
+	s := newTestStreamScale(pair.driverPath, scale.FormatToledo)
 	s.Options.Checksum = true
-	readings := runScale(t, s)
-	waitOpened(t, s)
+	readings := runStreamScale(t, s)
+	waitStreamOpened(t, s)
 
 	const frames = 20
-	startSimulator(t, &sim.ASCIIScale{
+	startStreamSimulator(t, &sim.ASCIIScale{
 		Format: scale.FormatToledo, Checksum: true, Interval: 5 * time.Millisecond,
-		Sample: countedSamples(frames),
+		Sample: countedStreamSamples(frames),
 		Inject: func(i int) []byte {
 			// 99.99 kg, with the checksum of the frame for 12.34 kg.
 			return []byte("\x02,0 009999000000\r\x2B")
 		},
 	}, pair.devicePath)
 
-	got := collectGrams(t, readings, frames*10)
+	got := collectStreamGrams(t, readings, frames*10)
 	for _, grams := range got {
 		if grams == 99990 {
 			t.Fatalf("frame with a wrong checksum delivered: %v", got)
@@ -352,31 +352,31 @@ func TestStreamScaleBadToledoChecksum(t *testing.T) {
 // to the new pty.
 func TestStreamScaleReplug(t *testing.T) {
 	dir := t.TempDir()
-	pair := MustStartPtys(t, dir)
-	readings := runScale(t, newTestScale(pair.driverPath, scale.FormatAND))
-	stopSim := startSimulator(t, &sim.ASCIIScale{
+	pair := MustStartStreamPtys(t, dir)
+	readings := runStreamScale(t, newTestStreamScale(pair.driverPath, scale.FormatAND))
+	stopSim := startStreamSimulator(t, &sim.ASCIIScale{
 		Format: scale.FormatAND, Interval: 5 * time.Millisecond,
 		Samples: []sim.ScaleSample{{Grams: 1000, Decimals: 2, Stable: true}},
 	}, pair.devicePath)
-	waitReading(t, readings, func(r line.Reading) bool { return r.Grams == 1000 })
+	waitStreamReading(t, readings, func(r line.Reading) bool { return r.Grams == 1000 })
 
 	// Unplug: the pty pair disappears, and comes back under new /dev/pts
 	// names behind the same links.
 	stopSim()
 	pair.stop()
 	time.Sleep(300 * time.Millisecond)
-	pair = MustStartPtys(t, dir)
-	startSimulator(t, &sim.ASCIIScale{
+	pair = MustStartStreamPtys(t, dir)
+	startStreamSimulator(t, &sim.ASCIIScale{
 		Format: scale.FormatAND, Interval: 5 * time.Millisecond,
 		Samples: []sim.ScaleSample{{Grams: 2000, Decimals: 2, Stable: true}},
 	}, pair.devicePath)
 
-	waitReading(t, readings, func(r line.Reading) bool { return r.Grams == 2000 })
+	waitStreamReading(t, readings, func(r line.Reading) bool { return r.Grams == 2000 })
 }
 
 // Ensure Run keeps retrying a missing port and returns nil on cancel.
 func TestStreamScaleMissingPort(t *testing.T) {
-	s := newTestScale(filepath.Join(t.TempDir(), "absent"), scale.FormatAND)
+	s := newTestStreamScale(filepath.Join(t.TempDir(), "absent"), scale.FormatAND)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if err := s.Run(ctx, func(line.Reading) {}); err != nil {
@@ -398,7 +398,7 @@ func TestStreamScaleConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newTestScale("/dev/null", scale.FormatAND)
+			s := newTestStreamScale("/dev/null", scale.FormatAND)
 			tt.modify(s)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
@@ -412,25 +412,25 @@ func TestStreamScaleConfigErrors(t *testing.T) {
 	}
 }
 
-// logRecorder is a slog.Handler that keeps the messages logged.
-type logRecorder struct {
+// streamLogRecorder is a slog.Handler that keeps the messages logged.
+type streamLogRecorder struct {
 	mu       sync.Mutex
 	messages []string
 }
 
-func (h *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (h *streamLogRecorder) Enabled(context.Context, slog.Level) bool { return true }
 
-func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
+func (h *streamLogRecorder) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.messages = append(h.messages, r.Message)
 	return nil
 }
 
-func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *logRecorder) WithGroup(string) slog.Handler      { return h }
+func (h *streamLogRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *streamLogRecorder) WithGroup(string) slog.Handler      { return h }
 
-func (h *logRecorder) count(message string) int {
+func (h *streamLogRecorder) count(message string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
@@ -444,21 +444,21 @@ func (h *logRecorder) count(message string) int {
 
 // Ensure repeated garbled frames give one log line per interval.
 func TestStreamScaleLogRateLimit(t *testing.T) {
-	pair := MustStartPtys(t, t.TempDir())
-	logs := &logRecorder{}
-	s := newTestScale(pair.driverPath, scale.FormatAND)
+	pair := MustStartStreamPtys(t, t.TempDir())
+	logs := &streamLogRecorder{}
+	s := newTestStreamScale(pair.driverPath, scale.FormatAND)
 	s.Logger = slog.New(logs)
 	s.LogInterval = time.Hour
-	readings := runScale(t, s)
-	waitOpened(t, s)
+	readings := runStreamScale(t, s)
+	waitStreamOpened(t, s)
 
 	const frames = 30
-	startSimulator(t, &sim.ASCIIScale{
+	startStreamSimulator(t, &sim.ASCIIScale{
 		Format: scale.FormatAND, Interval: 5 * time.Millisecond,
-		Sample: countedSamples(frames),
+		Sample: countedStreamSamples(frames),
 		Inject: func(int) []byte { return []byte("ST,GS,garbled\r\n") },
 	}, pair.devicePath)
-	got := collectGrams(t, readings, frames*10)
+	got := collectStreamGrams(t, readings, frames*10)
 
 	if len(got) != frames {
 		t.Errorf("delivered %d readings, want %d", len(got), frames)
@@ -474,18 +474,18 @@ func TestStreamScaleLogRateLimit(t *testing.T) {
 // Ensure a silent stream makes the driver reopen the port and go on
 // delivering when frames come again.
 func TestStreamScaleSilenceReopen(t *testing.T) {
-	pair := MustStartPtys(t, t.TempDir())
-	logs := &logRecorder{}
-	s := newTestScale(pair.driverPath, scale.FormatYaohua)
+	pair := MustStartStreamPtys(t, t.TempDir())
+	logs := &streamLogRecorder{}
+	s := newTestStreamScale(pair.driverPath, scale.FormatYaohua)
 	s.Logger = slog.New(logs)
 	s.Silence = 150 * time.Millisecond
 	s.LogInterval = time.Nanosecond
-	readings := runScale(t, s)
-	waitOpened(t, s)
+	readings := runStreamScale(t, s)
+	waitStreamOpened(t, s)
 
 	const frames = 10
-	next := countedSamples(frames)
-	startSimulator(t, &sim.ASCIIScale{
+	next := countedStreamSamples(frames)
+	startStreamSimulator(t, &sim.ASCIIScale{
 		Format: scale.FormatYaohua, Interval: 5 * time.Millisecond,
 		Sample: func(i int) (sim.ScaleSample, bool) {
 			if i == frames/2 {
@@ -495,7 +495,7 @@ func TestStreamScaleSilenceReopen(t *testing.T) {
 		},
 	}, pair.devicePath)
 
-	waitReading(t, readings, func(r line.Reading) bool { return r.Grams == frames*10 })
+	waitStreamReading(t, readings, func(r line.Reading) bool { return r.Grams == frames*10 })
 	if n := logs.count("scale port opened"); n < 2 {
 		t.Errorf("logged %d port opens, want at least 2 after a silence", n)
 	}

@@ -31,22 +31,22 @@ type ScaleSample struct {
 	Underload bool
 }
 
-// ErrNotEncodable reports a sample that a format cannot express, such as
+// ErrScaleNotEncodable reports a sample that a format cannot express, such as
 // an overload in a format without an overload flag.
-var ErrNotEncodable = errors.New("sample cannot be encoded in this format")
+var ErrScaleNotEncodable = errors.New("sample cannot be encoded in this format")
 
 // EncodeScaleFrame returns the frame, terminator included, that an
 // indicator streaming format sends for sample. Toledo frames carry the
 // tare field, with zero tare, and end with the checksum byte when
 // checksum is true. Yaohua and Keli frames carry no stable flag, and no
-// overload or underload flag, so such a sample returns ErrNotEncodable,
+// overload or underload flag, so such a sample returns ErrScaleNotEncodable,
 // as does a net sample in the Yaohua STX frame.
 // An A&D underload is written as OL with a negative filler weight.
 func EncodeScaleFrame(format scale.StreamFormat, sample ScaleSample, checksum bool) ([]byte, error) {
 	if sample.Decimals < 0 || sample.Decimals > 3 {
-		return nil, fmt.Errorf("%w: decimals %d, expected 0 to 3", ErrNotEncodable, sample.Decimals)
+		return nil, fmt.Errorf("%w: decimals %d, expected 0 to 3", ErrScaleNotEncodable, sample.Decimals)
 	}
-	value, negative, err := displayValue(sample)
+	value, negative, err := scaleDisplayValue(sample)
 	if err != nil {
 		return nil, err
 	}
@@ -63,11 +63,11 @@ func EncodeScaleFrame(format scale.StreamFormat, sample ScaleSample, checksum bo
 	case scale.FormatYaohuaLine:
 		return encodeYaohuaLine(sample, value, negative)
 	}
-	return nil, fmt.Errorf("%w: unknown format %v", ErrNotEncodable, format)
+	return nil, fmt.Errorf("%w: unknown format %v", ErrScaleNotEncodable, format)
 }
 
-// displayValue returns the weight in steps of the last displayed digit.
-func displayValue(sample ScaleSample) (int64, bool, error) {
+// scaleDisplayValue returns the weight in steps of the last displayed digit.
+func scaleDisplayValue(sample ScaleSample) (int64, bool, error) {
 	grams := int64(sample.Grams)
 	negative := grams < 0
 	if negative {
@@ -78,7 +78,7 @@ func displayValue(sample ScaleSample) (int64, bool, error) {
 		step *= 10
 	}
 	if grams%step != 0 {
-		return 0, false, fmt.Errorf("%w: %v has more decimals than %d", ErrNotEncodable, sample.Grams, sample.Decimals)
+		return 0, false, fmt.Errorf("%w: %v has more decimals than %d", ErrScaleNotEncodable, sample.Grams, sample.Decimals)
 	}
 	return grams / step, negative, nil
 }
@@ -90,7 +90,7 @@ func encodeToledo(sample ScaleSample, value int64, negative, checksum bool) ([]b
 		negative = sample.Underload
 	}
 	if value > 999999 {
-		return nil, fmt.Errorf("%w: %v does not fit 6 digits", ErrNotEncodable, sample.Grams)
+		return nil, fmt.Errorf("%w: %v does not fit 6 digits", ErrScaleNotEncodable, sample.Grams)
 	}
 
 	swa := byte(0x20 | 0x08 | (2 + sample.Decimals)) // increment ×1
@@ -120,10 +120,10 @@ func encodeToledo(sample ScaleSample, value int64, negative, checksum bool) ([]b
 
 func encodeYaohua(sample ScaleSample, value int64, negative bool) ([]byte, error) {
 	if sample.Overload || sample.Underload || sample.Net {
-		return nil, fmt.Errorf("%w: the Yaohua frame has no overload, underload or net flag", ErrNotEncodable)
+		return nil, fmt.Errorf("%w: the Yaohua frame has no overload, underload or net flag", ErrScaleNotEncodable)
 	}
 	if value > 999999 {
-		return nil, fmt.Errorf("%w: %v does not fit 6 digits", ErrNotEncodable, sample.Grams)
+		return nil, fmt.Errorf("%w: %v does not fit 6 digits", ErrScaleNotEncodable, sample.Grams)
 	}
 	sign := byte('+')
 	if negative {
@@ -138,9 +138,9 @@ func encodeYaohua(sample ScaleSample, value int64, negative bool) ([]byte, error
 	return fmt.Appendf(frame, "%02X\x03", sum), nil
 }
 
-// decimalText writes value with decimals digits after the separator and
+// scaleDecimalText writes value with decimals digits after the separator and
 // pads the whole part with zeros to width characters in all.
-func decimalText(value int64, decimals, width int, separator string) string {
+func scaleDecimalText(value int64, decimals, width int, separator string) string {
 	digits := strconv.FormatInt(value, 10)
 	if len(digits) <= decimals {
 		digits = strings.Repeat("0", decimals-len(digits)+1) + digits
@@ -168,7 +168,7 @@ func encodeAND(sample ScaleSample, value int64, negative bool) ([]byte, error) {
 	if sample.Net {
 		gross = "NT"
 	}
-	number := decimalText(value, sample.Decimals, 7, ".")
+	number := scaleDecimalText(value, sample.Decimals, 7, ".")
 	if sample.Overload || sample.Underload {
 		number = strings.Map(func(c rune) rune {
 			if c == '.' {
@@ -186,7 +186,7 @@ func encodeAND(sample ScaleSample, value int64, negative bool) ([]byte, error) {
 
 func encodeKeli(sample ScaleSample, value int64, negative bool) ([]byte, error) {
 	if sample.Overload || sample.Underload {
-		return nil, fmt.Errorf("%w: the Keli frame has no overload or underload flag", ErrNotEncodable)
+		return nil, fmt.Errorf("%w: the Keli frame has no overload or underload flag", ErrScaleNotEncodable)
 	}
 	prefix := "GW:"
 	if sample.Net {
@@ -196,24 +196,24 @@ func encodeKeli(sample ScaleSample, value int64, negative bool) ([]byte, error) 
 	if negative {
 		sign = "-"
 	}
-	number := decimalText(value, sample.Decimals, 4+min(sample.Decimals, 1)+sample.Decimals, ",")
+	number := scaleDecimalText(value, sample.Decimals, 4+min(sample.Decimals, 1)+sample.Decimals, ",")
 	return fmt.Appendf(nil, "%s%s%s(kg)\r\n", prefix, sign, number), nil
 }
 
 func encodeYaohuaLine(sample ScaleSample, value int64, negative bool) ([]byte, error) {
 	if sample.Overload || sample.Underload {
-		return nil, fmt.Errorf("%w: the Yaohua line has no overload or underload flag", ErrNotEncodable)
+		return nil, fmt.Errorf("%w: the Yaohua line has no overload or underload flag", ErrScaleNotEncodable)
 	}
 	kind := "ww"
 	if sample.Net {
 		kind = "wn"
 	}
-	number := decimalText(value, sample.Decimals, 7, ".")
+	number := scaleDecimalText(value, sample.Decimals, 7, ".")
 	if negative {
-		number = "-" + decimalText(value, sample.Decimals, 6, ".")
+		number = "-" + scaleDecimalText(value, sample.Decimals, 6, ".")
 	}
 	if len(number) > 7 {
-		return nil, fmt.Errorf("%w: %v does not fit 7 characters", ErrNotEncodable, sample.Grams)
+		return nil, fmt.Errorf("%w: %v does not fit 7 characters", ErrScaleNotEncodable, sample.Grams)
 	}
 	return fmt.Appendf(nil, "%s%skg\n", kind, number), nil
 }

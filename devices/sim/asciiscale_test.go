@@ -80,7 +80,7 @@ func TestEncodeScaleFrameRoundTrip(t *testing.T) {
 	for _, format := range formats {
 		for _, sample := range samples {
 			frame, err := sim.EncodeScaleFrame(format, sample, true)
-			if errors.Is(err, sim.ErrNotEncodable) && format == scale.FormatYaohua && sample.Net {
+			if errors.Is(err, sim.ErrScaleNotEncodable) && format == scale.FormatYaohua && sample.Net {
 				continue
 			}
 			if err != nil {
@@ -114,8 +114,8 @@ func TestEncodeScaleFrameErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := sim.EncodeScaleFrame(tt.format, tt.sample, false)
-			if !errors.Is(err, sim.ErrNotEncodable) {
-				t.Errorf("EncodeScaleFrame(%v, %+v) error = %v, want ErrNotEncodable", tt.format, tt.sample, err)
+			if !errors.Is(err, sim.ErrScaleNotEncodable) {
+				t.Errorf("EncodeScaleFrame(%v, %+v) error = %v, want ErrScaleNotEncodable", tt.format, tt.sample, err)
 			}
 		})
 	}
@@ -144,7 +144,7 @@ func TestASCIIScaleRun(t *testing.T) {
 		},
 		SplitAt: 3,
 	}
-	var out writeRecorder
+	var out asciiScaleWriteRecorder
 	if err := simulator.Run(context.Background(), &out); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -173,7 +173,7 @@ func TestASCIIScaleRunCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	var out writeRecorder
+	var out asciiScaleWriteRecorder
 	if err := simulator.Run(ctx, &out); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -182,11 +182,11 @@ func TestASCIIScaleRunCancel(t *testing.T) {
 	}
 }
 
-type writeRecorder struct {
+type asciiScaleWriteRecorder struct {
 	writes [][]byte
 }
 
-func (w *writeRecorder) Write(p []byte) (int, error) {
+func (w *asciiScaleWriteRecorder) Write(p []byte) (int, error) {
 	w.writes = append(w.writes, append([]byte(nil), p...))
 	return len(p), nil
 }
