@@ -1,0 +1,407 @@
+package scale
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/goburrow/modbus"
+
+	"lambtrace/line"
+)
+
+// Defaults of ModbusScale.
+const (
+	DefaultPollInterval = 100 * time.Millisecond
+	DefaultTimeout      = time.Second
+	DefaultMaxBackoff   = 5 * time.Second
+	firstBackoff        = 100 * time.Millisecond
+	repeatLogInterval   = time.Minute
+)
+
+// SerialConfig is an RTU serial line. Every field is required, because
+// github.com/goburrow/serial v0.1.0 silently uses 19200 baud and even
+// parity for unset fields, and an indicator set to 9600 8N1 would then
+// just time out.
+type SerialConfig struct {
+	Path     string // device path, preferably a /dev/serial/by-id link
+	BaudRate int
+	DataBits int    // 5 to 8
+	Parity   string // "N", "E" or "O"
+	StopBits int    // 1 or 2
+}
+
+// ModbusScale polls a Modbus indicator over TCP or RTU and decodes its
+// registers with Profile. One goroutine, the one running Run, owns the
+// connection; Zero and Tare hand their request to it.
+//
+// Set Address for Modbus TCP, or Serial for RTU. Zero durations mean the
+// Default values.
+type ModbusScale struct {
+	ID           string  // scale id from the configuration, copied into each reading
+	Profile      Profile // register map
+	Address      string  // host:port of a Modbus TCP indicator or gateway
+	Serial       SerialConfig
+	UnitID       byte
+	PollInterval time.Duration // time from the start of one poll to the next
+	Timeout      time.Duration // limit on each request and on connecting
+	MaxBackoff   time.Duration // longest wait between reconnection attempts
+	Logger       *slog.Logger  // nil means slog.Default()
+	Now          func() time.Time
+
+	initOnce sync.Once
+	commands chan command
+}
+
+var _ line.Scale = (*ModbusScale)(nil)
+
+// ConfigError reports a request that the indicator rejects with Modbus
+// exception 1, 2 or 3 (illegal function, data address or data value), or
+// a configuration that cannot work. Retrying cannot help, so Run returns
+// it at once.
+type ConfigError struct {
+	Scale string
+	Op    string // what was being done: "read registers", "zero", …
+	Err   error
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("scale %s: %s: %v; check the profile's function code, register addresses and the unit id", e.Scale, e.Op, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ErrNotConnected reports a Zero or Tare requested while Run has no
+// connection to the indicator.
+var ErrNotConnected = errors.New("scale not connected")
+
+type command struct {
+	name   string // "zero" or "tare"
+	action *Command
+	result chan error
+}
+
+func (s *ModbusScale) init() {
+	s.initOnce.Do(func() { s.commands = make(chan command) })
+}
+
+// Zero sends the profile's zero command through the running Run. It waits
+// until Run takes the request or ctx is done, so it blocks while Run is not
+// running.
+func (s *ModbusScale) Zero(ctx context.Context) error {
+	return s.send(ctx, "zero", s.Profile.Zero)
+}
+
+// Tare sends the profile's tare command, as Zero does.
+func (s *ModbusScale) Tare(ctx context.Context) error {
+	return s.send(ctx, "tare", s.Profile.Tare)
+}
+
+func (s *ModbusScale) send(ctx context.Context, name string, action *Command) error {
+	if action == nil {
+		return &ConfigError{Scale: s.ID, Op: name, Err: fmt.Errorf("profile %q has no %s command", s.Profile.Name, name)}
+	}
+	s.init()
+	c := command{name: name, action: action, result: make(chan error, 1)}
+	select {
+	case s.commands <- c:
+	case <-ctx.Done():
+		return fmt.Errorf("scale %s: %s: %w", s.ID, name, ctx.Err())
+	}
+	select {
+	case err := <-c.result:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("scale %s: %s: %w", s.ID, name, ctx.Err())
+	}
+}
+
+func (s *ModbusScale) logger() *slog.Logger {
+	logger := s.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return logger.With("device", s.ID)
+}
+
+func (s *ModbusScale) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func durationOr(d, fallback time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return fallback
+}
+
+// validate checks the parts of the configuration that no indicator can
+// fix by answering.
+func (s *ModbusScale) validate() error {
+	if err := s.Profile.Validate(); err != nil {
+		return &ConfigError{Scale: s.ID, Op: "check profile", Err: err}
+	}
+	if s.Address != "" {
+		return nil
+	}
+	c := s.Serial
+	var problem string
+	switch {
+	case c.Path == "":
+		problem = "neither a TCP address nor a serial path is set"
+	case c.BaudRate <= 0:
+		problem = fmt.Sprintf("serial baud rate is %d, expected a positive rate such as 9600", c.BaudRate)
+	case c.DataBits < 5 || c.DataBits > 8:
+		problem = fmt.Sprintf("serial data bits is %d, expected 5 to 8", c.DataBits)
+	case c.Parity != "N" && c.Parity != "E" && c.Parity != "O":
+		problem = fmt.Sprintf("serial parity is %q, expected \"N\", \"E\" or \"O\"", c.Parity)
+	case c.StopBits != 1 && c.StopBits != 2:
+		problem = fmt.Sprintf("serial stop bits is %d, expected 1 or 2", c.StopBits)
+	default:
+		return nil
+	}
+	return &ConfigError{Scale: s.ID, Op: "check configuration", Err: errors.New(problem)}
+}
+
+// handler is what Run needs of a goburrow client handler.
+type handler interface {
+	modbus.ClientHandler
+	Connect() error
+	Close() error
+}
+
+func (s *ModbusScale) newHandler() handler {
+	timeout := durationOr(s.Timeout, DefaultTimeout)
+	if s.Address != "" {
+		h := modbus.NewTCPClientHandler(s.Address)
+		h.Timeout = timeout
+		h.IdleTimeout = 0 // no idle timer goroutine: Run alone closes the connection
+		h.SlaveId = s.UnitID
+		return h
+	}
+	h := modbus.NewRTUClientHandler(s.Serial.Path)
+	h.BaudRate = s.Serial.BaudRate
+	h.DataBits = s.Serial.DataBits
+	h.Parity = s.Serial.Parity
+	h.StopBits = s.Serial.StopBits
+	h.Timeout = timeout
+	h.IdleTimeout = 0
+	h.SlaveId = s.UnitID
+	return h
+}
+
+func (s *ModbusScale) endpoint() string {
+	if s.Address != "" {
+		return "tcp://" + s.Address
+	}
+	return "rtu://" + s.Serial.Path
+}
+
+// Run polls the indicator and passes each decoded reading to deliver until
+// ctx is done, then returns ctx.Err(). After a timeout, a mismatched reply
+// or any other I/O error it closes the connection and reconnects, waiting
+// from 100 ms up to MaxBackoff between attempts, because a goburrow TCP
+// client that missed one reply reads every later reply one transaction
+// late. Modbus exceptions 1 to 3 end Run with a *ConfigError; other
+// exceptions are retried like I/O errors.
+func (s *ModbusScale) Run(ctx context.Context, deliver func(line.Reading)) error {
+	s.init()
+	logger := s.logger()
+	if err := s.validate(); err != nil {
+		logger.Error("scale configuration rejected", "error", err)
+		return err
+	}
+	failures := &repeatLog{logger: logger, now: s.now}
+	backoff := time.Duration(0)
+	maxBackoff := durationOr(s.MaxBackoff, DefaultMaxBackoff)
+	for {
+		h := s.newHandler()
+		polled, err := s.session(ctx, h, deliver, failures)
+		closeErr := h.Close()
+		if ctx.Err() != nil {
+			logger.Info("scale closed", "endpoint", s.endpoint())
+			return ctx.Err()
+		}
+		if closeErr != nil {
+			logger.Debug("close scale connection", "error", closeErr)
+		}
+		var configErr *ConfigError
+		if errors.As(err, &configErr) {
+			logger.Error("scale stopped: the indicator rejects the request", "error", err)
+			return err
+		}
+
+		if polled {
+			backoff = 0
+		}
+		switch {
+		case backoff == 0:
+			backoff = firstBackoff
+		case backoff < maxBackoff:
+			backoff *= 2
+		}
+		backoff = min(backoff, maxBackoff)
+		failures.warn("scale connection failed, reconnecting", err, "endpoint", s.endpoint(), "backoff", backoff)
+		if err := s.wait(ctx, backoff); err != nil {
+			logger.Info("scale closed", "endpoint", s.endpoint())
+			return err
+		}
+	}
+}
+
+// wait sleeps for d or until ctx is done, answering commands that arrive
+// meanwhile with ErrNotConnected.
+func (s *ModbusScale) wait(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case c := <-s.commands:
+			c.result <- fmt.Errorf("scale %s: %s: %w", s.ID, c.name, ErrNotConnected)
+		case <-timer.C:
+			return nil
+		}
+	}
+}
+
+// session connects, then polls and runs commands until an error. It
+// reports whether any poll succeeded, so Run can reset its backoff.
+func (s *ModbusScale) session(ctx context.Context, h handler, deliver func(line.Reading), failures *repeatLog) (bool, error) {
+	if err := h.Connect(); err != nil {
+		return false, fmt.Errorf("connect %s: %w", s.endpoint(), err)
+	}
+	client := modbus.NewClient(h)
+	spans := s.Profile.spans()
+	interval := durationOr(s.PollInterval, DefaultPollInterval)
+	polled := false
+	decodeFailures := &repeatLog{logger: failures.logger, now: s.now}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return polled, ctx.Err()
+
+		case c := <-s.commands:
+			err := s.execute(client, c)
+			c.result <- err
+			var configErr *ConfigError
+			if err != nil && !errors.As(err, &configErr) && !isException(err) {
+				return polled, err // an I/O error leaves the connection unusable
+			}
+
+		case <-timer.C:
+			started := time.Now()
+			registers, err := s.poll(client, spans)
+			if err != nil {
+				return polled, err
+			}
+			if !polled {
+				polled = true
+				if failures.count > 0 {
+					failures.logger.Info("scale reconnected", "endpoint", s.endpoint(), "failures", failures.count)
+				} else {
+					failures.logger.Info("scale connected", "endpoint", s.endpoint())
+				}
+				failures.reset()
+			}
+			reading, err := Decode(s.Profile, registers)
+			if err != nil {
+				decodeFailures.warn("scale reading dropped", err)
+			} else {
+				reading.Scale = s.ID
+				reading.At = s.now()
+				deliver(reading)
+			}
+			timer.Reset(max(0, interval-time.Since(started)))
+		}
+	}
+}
+
+func isException(err error) bool {
+	var exception *modbus.ModbusError
+	return errors.As(err, &exception)
+}
+
+// classify turns exceptions 1 to 3 into a *ConfigError and wraps every
+// other error with op.
+func (s *ModbusScale) classify(op string, err error) error {
+	var exception *modbus.ModbusError
+	if errors.As(err, &exception) && exception.ExceptionCode >= 1 && exception.ExceptionCode <= 3 {
+		return &ConfigError{Scale: s.ID, Op: op, Err: err}
+	}
+	return fmt.Errorf("scale %s: %s: %w", s.ID, op, err)
+}
+
+func (s *ModbusScale) poll(client modbus.Client, spans []span) (map[uint16]uint16, error) {
+	registers := make(map[uint16]uint16, 8)
+	for _, sp := range spans {
+		var data []byte
+		var err error
+		if s.Profile.Function == 4 {
+			data, err = client.ReadInputRegisters(sp.Start, sp.Count)
+		} else {
+			data, err = client.ReadHoldingRegisters(sp.Start, sp.Count)
+		}
+		op := fmt.Sprintf("read %d registers at %d with function %d", sp.Count, sp.Start, s.Profile.Function)
+		if err != nil {
+			return nil, s.classify(op, err)
+		}
+		if len(data) != 2*int(sp.Count) {
+			return nil, fmt.Errorf("scale %s: %s: got %d bytes, expected %d", s.ID, op, len(data), 2*int(sp.Count))
+		}
+		for i := 0; i < int(sp.Count); i++ {
+			registers[sp.Start+uint16(i)] = uint16(data[2*i])<<8 | uint16(data[2*i+1])
+		}
+	}
+	return registers, nil
+}
+
+func (s *ModbusScale) execute(client modbus.Client, c command) error {
+	wire := s.Profile.wire(c.action.Address)
+	op := fmt.Sprintf("%s: write register %d", c.name, wire)
+	if c.action.Kind == CommandWrite {
+		if _, err := client.WriteSingleRegister(wire, c.action.Value); err != nil {
+			return s.classify(op, err)
+		}
+		return nil
+	}
+	// An edge command: the indicator acts when the bit goes from 0 to 1,
+	// and the bit is cleared so that the next command is an edge again.
+	if _, err := client.WriteSingleRegister(wire, 1<<c.action.Bit); err != nil {
+		return s.classify(op, err)
+	}
+	if _, err := client.WriteSingleRegister(wire, 0); err != nil {
+		return s.classify(op, err)
+	}
+	return nil
+}
+
+// repeatLog logs the first of a series of failures and then at most one
+// line per repeatLogInterval with the count so far.
+type repeatLog struct {
+	logger *slog.Logger
+	now    func() time.Time
+	count  int
+	last   time.Time
+}
+
+func (l *repeatLog) warn(message string, err error, args ...any) {
+	l.count++
+	now := l.now()
+	if l.count > 1 && now.Sub(l.last) < repeatLogInterval {
+		return
+	}
+	l.last = now
+	l.logger.Warn(message, append([]any{"error", err, "failures", l.count}, args...)...)
+}
+
+func (l *repeatLog) reset() { l.count = 0 }
