@@ -17,21 +17,21 @@ import (
 // "40008" is written 8) and the wire address is one less. With
 // AddressBase 0 the address is sent unchanged.
 type Profile struct {
-	Name        string    `json:"name"`
-	Source      string    `json:"source,omitempty"` // manual or document the map comes from
-	AddressBase int       `json:"address_base"`     // 0 or 1
-	Function    byte      `json:"function"`         // 3 read holding registers, 4 read input registers
-	Unit        string    `json:"unit"`             // "kg" or "g": the unit of the weight register
-	Weight      Register  `json:"weight"`
-	Decimals    Decimals  `json:"decimals"`
-	Sign        Sign      `json:"sign"`
-	Stable      *Bit      `json:"stable,omitempty"`
-	Overload    *Bit      `json:"overload,omitempty"`
-	Underload   *Bit      `json:"underload,omitempty"`
-	Net         *Bit      `json:"net,omitempty"`
-	Division    Division  `json:"division"`
-	Zero        *Command  `json:"zero,omitempty"`
-	Tare        *Command  `json:"tare,omitempty"`
+	Name        string   `json:"name"`
+	Source      string   `json:"source,omitempty"` // manual or document the map comes from
+	AddressBase int      `json:"address_base"`     // 0 or 1
+	Function    byte     `json:"function"`         // 3 read holding registers, 4 read input registers
+	Unit        string   `json:"unit"`             // "kg" or "g": the unit of the weight register
+	Weight      Register `json:"weight"`
+	Decimals    Decimals `json:"decimals"`
+	Sign        Sign     `json:"sign"`
+	Stable      *Bit     `json:"stable,omitempty"`
+	Overload    *Bit     `json:"overload,omitempty"`
+	Underload   *Bit     `json:"underload,omitempty"`
+	Net         *Bit     `json:"net,omitempty"`
+	Division    Division `json:"division"`
+	Zero        *Command `json:"zero,omitempty"`
+	Tare        *Command `json:"tare,omitempty"`
 }
 
 // Register is a numeric value of one or two registers.

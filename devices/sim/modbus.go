@@ -459,8 +459,8 @@ type RTUSlave struct {
 	unitID    byte
 	done      chan struct{}
 
-	mu          sync.Mutex
-	crcErrors   int
+	mu            sync.Mutex
+	crcErrors     int
 	partialFrames int
 }
 
