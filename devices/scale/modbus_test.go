@@ -97,7 +97,7 @@ func waitReading(t *testing.T, readings <-chan line.Reading, what string, match 
 	}
 }
 
-func startTCPSim(t *testing.T, profile scale.Profile, script *sim.Script) (*sim.Indicator, *sim.TCPServer) {
+func startTCPSim(t testing.TB, profile scale.Profile, script *sim.Script) (*sim.Indicator, *sim.TCPServer) {
 	t.Helper()
 	indicator, err := sim.NewIndicator(profile, script, nil)
 	if err != nil {
