@@ -58,11 +58,11 @@ func BenchmarkModbusTCPPoll(b *testing.B) {
 //	polls/s = baud / (bits per character × (8 + 5 + 2n + 2 × 3.5))
 //
 // which is 9600 / (10 × 26) = 36.9 polls/s at 9600 baud and 73.8 at 19200.
-// A pty does not pace bytes at the baud rate, but goburrow/modbus v0.1.0
-// sleeps 1.5 character times per byte of request and expected reply plus
-// 3.5 character times before reading (1.5625 ms per character at 9600
-// baud), 33.3 ms for this poll at 9600 and 16.7 ms at 19200, which caps
-// the benchmark at about 30 and 60 polls/s.
+// A pty does not pace bytes at the baud rate. Instead goburrow/modbus
+// v0.1.0 sleeps before reading: 1.5 character times per byte of request
+// and expected reply plus 3.5 character times, with 1.5625 ms per
+// character at 9600 baud. That is 33.3 ms for this poll at 9600 and
+// 16.7 ms at 19200, so the benchmark cannot pass about 30 and 60 polls/s.
 
 func BenchmarkModbusRTUPoll9600(b *testing.B) {
 	benchmarkRTU(b, 9600)

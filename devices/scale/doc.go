@@ -1,19 +1,20 @@
 // Package scale reads weighing indicators over Modbus TCP and Modbus RTU
 // and decides when a weight is steady enough to accept.
 //
-// A Profile is an indicator's register map as data: which function reads
-// the weight, where the weight, its decimals, its sign and the stable,
-// overload, underload and net bits are, how the two registers of a 32-bit
-// value are ordered, and how zero and tare are commanded. Profiles lists
-// the built-in maps; ParseProfile reads a plant's own from JSON. Decode
-// turns one poll's registers into a line.Reading with the weight in whole
-// grams, and ModbusScale runs the polling with github.com/goburrow/modbus.
-// Window accepts a weight only when the indicator says it is stable and
-// the last readings agree within one division for long enough.
+// A Profile is an indicator's register map as data. It names the function
+// that reads the weight and the addresses of the weight, its decimals, its
+// sign and the stable, overload, underload and net bits. It also gives the
+// order of the two registers of a 32-bit value and the zero and tare
+// commands. Profiles lists the built-in maps, and ParseProfile reads a
+// plant's own from JSON. Decode turns one poll's registers into a
+// line.Reading with the weight in whole grams, and ModbusScale runs the
+// polling with github.com/goburrow/modbus. Window accepts a weight only
+// when the indicator reports it stable and the last readings agree within
+// one division for long enough.
 //
 // # Protocol
 //
-// Modbus addresses on the wire are 0-based; manuals often number holding
+// Modbus addresses on the wire are 0-based. Manuals often number holding
 // registers from 40001, so a profile states its AddressBase. A 32-bit
 // value occupies two registers, and indicators differ in the order of the
 // four bytes A (most significant) to D: 12.34 as a big-endian float is

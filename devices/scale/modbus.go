@@ -48,7 +48,7 @@ type ModbusScale struct {
 	UnitID       byte
 	PollInterval time.Duration // time from the start of one poll to the next
 	Timeout      time.Duration // limit on each request and on connecting
-	MaxBackoff   time.Duration // longest wait between reconnection attempts
+	MaxBackoff   time.Duration // maximum wait between reconnection attempts
 	Logger       *slog.Logger  // nil means slog.Default()
 	Now          func() time.Time
 

@@ -293,7 +293,7 @@ func TestModbusTCPRecoversAfterTimeout(t *testing.T) {
 	}
 }
 
-// staleServer answers Modbus TCP read requests with 7000 counts in
+// staleServer replies to Modbus TCP read requests with 7000 counts in
 // registers 0–1. On the first connection it echoes the previous
 // transaction id instead of the request's, as a reply arriving one
 // request late looks, and it counts connections.

@@ -74,8 +74,8 @@ const (
 	DCBA WordOrder = "DCBA"
 )
 
-// Decimals is where the number of decimals of an integer weight comes
-// from: Fixed, or a field of a status register when Register is set.
+// Decimals is the source of the number of decimals of an integer weight:
+// Fixed, or a field of a status register when Register is set.
 // The field is (register >> Shift) & Mask. Without Map the field is the
 // decimal count itself, and with Map it is looked up there.
 type Decimals struct {
@@ -86,7 +86,7 @@ type Decimals struct {
 	Map      map[uint16]int `json:"map,omitempty"`
 }
 
-// Sign is how a negative weight is encoded. With Bit nil the weight
+// Sign is the encoding of a negative weight. With Bit nil the weight
 // register is two's complement (or a signed float). With Bit set the
 // register holds the absolute value and the bit set means negative.
 type Sign struct {
@@ -148,12 +148,14 @@ func (p *Profile) Validate() error {
 	if p.AddressBase != 0 && p.AddressBase != 1 {
 		return fail("address_base is %d, expected 0 or 1", p.AddressBase)
 	}
+
 	if p.Function != 3 && p.Function != 4 {
 		return fail("function is %d, expected 3 (holding registers) or 4 (input registers)", p.Function)
 	}
 	if p.Unit != "kg" && p.Unit != "g" {
 		return fail("unit is %q, expected \"kg\" or \"g\"", p.Unit)
 	}
+
 	if err := p.validateRegister("weight", p.Weight); err != nil {
 		return err
 	}
@@ -162,6 +164,7 @@ func (p *Profile) Validate() error {
 			return err
 		}
 	}
+
 	if p.Division.Fixed < 0 {
 		return fail("division fixed_g is %d, expected a positive number of grams", p.Division.Fixed)
 	}
@@ -176,6 +179,7 @@ func (p *Profile) Validate() error {
 			return fail("decimals map gives %d for field %d, expected 0 to 6", count, field)
 		}
 	}
+
 	bits := map[string]*Bit{"sign": p.Sign.Bit, "stable": p.Stable, "overload": p.Overload, "underload": p.Underload, "net": p.Net}
 	for name, b := range bits {
 		if b == nil {
@@ -188,6 +192,7 @@ func (p *Profile) Validate() error {
 			return fail("%s address %d is below address_base %d", name, b.Address, p.AddressBase)
 		}
 	}
+
 	for name, c := range map[string]*Command{"zero": p.Zero, "tare": p.Tare} {
 		if c == nil {
 			continue
@@ -226,8 +231,8 @@ func (p *Profile) validateRegister(name string, r Register) error {
 }
 
 // HasStableFlag reports whether the indicator reports its own stable flag.
-// Without one, Decode reports every reading as unstable, and a Window must
-// be told to ignore the flag.
+// Without one, Decode reports every reading as unstable, so the Window
+// that judges its readings needs IgnoreStableFlag.
 func (p *Profile) HasStableFlag() bool { return p.Stable != nil }
 
 // ParseProfile parses a profile from JSON and validates it. Unknown

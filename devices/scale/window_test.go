@@ -61,8 +61,8 @@ func TestWindowTwoOutliersRestart(t *testing.T) {
 	}
 }
 
-// After a zero the empty hook creeps 0.00, −0.01, −0.02 kg … for 3 s with
-// the indicator still reporting stable; no weight may be accepted.
+// After a zero the empty hook creeps 0.00, −0.01, −0.02 kg … for 3 s while
+// the indicator still reports stable. No weight may be accepted.
 func TestWindowDriftNeverAccepted(t *testing.T) {
 	var w scale.Window
 	var weights []line.Mass

@@ -108,7 +108,7 @@ func (d *Indicator) Tares() int {
 	return d.tares
 }
 
-// Reads returns how many read requests the indicator has answered.
+// Reads returns how many read requests the indicator has served.
 func (d *Indicator) Reads() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -116,8 +116,8 @@ func (d *Indicator) Reads() int {
 }
 
 // addressRange returns the lowest and highest wire address the profile
-// uses. Reads outside it get exception 2, as a real indicator answers
-// a request for registers it does not have.
+// uses. Reads outside it get exception 2, the reply of a real indicator
+// to a request for registers it does not have.
 func (d *Indicator) addressRange() (uint16, uint16) {
 	p := d.profile
 	base := uint16(p.AddressBase)
@@ -448,7 +448,7 @@ func (h *tcpHandler) HandleInputRegisters(req *svmb.InputRegistersRequest) ([]ui
 }
 
 // RTUSlave serves an Indicator as a Modbus RTU slave on a serial port,
-// usually one end of a socat pty pair. It answers functions 3 and 4
+// usually one end of a socat pty pair. It serves functions 3 and 4
 // (read registers), 6 (write single register) and 16 (write multiple
 // registers), frames requests by their length and drops any partial frame
 // after 3.5 character times of silence, and ignores frames with a bad
@@ -480,10 +480,10 @@ func StartRTU(indicator *Indicator, path string, baud int, unitID byte) (*RTUSla
 	return s, nil
 }
 
-// silentInterval returns 3.5 character times of 10 bits at baud, but at
-// least the 1.75 ms the Modbus serial line specification fixes above
-// 19200 baud, and at least 2 ms so that the read timer, which has
-// millisecond resolution, does not cut a frame short.
+// silentInterval returns 3.5 character times of 10 bits at baud. The
+// Modbus serial line specification fixes 1.75 ms above 19200 baud, and
+// the read timer has millisecond resolution, so the result is at least
+// 2 ms to keep a frame from being cut short.
 func silentInterval(baud int) time.Duration {
 	interval := time.Duration(35 * float64(time.Second) / float64(baud))
 	return max(interval, 2*time.Millisecond)

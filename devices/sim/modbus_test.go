@@ -262,8 +262,8 @@ func TestRTUSlaveFrames(t *testing.T) {
 		t.Errorf("function 0x2B: reply % X, want exception 1 % X", got, want)
 	}
 
-	// Half a frame, a pause longer than 3.5 characters, then a whole one:
-	// the half frame must be dropped and the whole one answered.
+	// Half a frame, a pause longer than 3.5 characters, then a whole one.
+	// The slave must drop the half frame and reply to the whole one.
 	port.Write(read[:3])
 	time.Sleep(50 * time.Millisecond)
 	if got := exchange(t, port, read); !bytes.Equal(got, want) {

@@ -8,7 +8,7 @@ import (
 	"lambtrace/line"
 )
 
-// Load is what a simulated load cell reports at one moment.
+// Load is the state a simulated load cell reports at one moment.
 type Load struct {
 	Grams    line.Mass // gross weight before any zero or tare
 	Stable   bool      // the simulated indicator's motion detector
