@@ -518,3 +518,42 @@ func TestModbusRTUIllegalFunctionIsConfigError(t *testing.T) {
 		t.Errorf("Run error %v does not wrap exception 1", err)
 	}
 }
+
+func TestModbusRTUReconnectAfterSlaveRestart(t *testing.T) {
+	profile, _ := scale.LookupProfile("dgt4x")
+	client, slavePath := startSocat(t)
+	indicator, err := sim.NewIndicator(profile, hold(6600), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slave, err := sim.StartRTU(indicator, slavePath, 115200, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rtuScale(profile, client, 115200)
+	s.Timeout = 100 * time.Millisecond
+	readings, done := runScale(t, s)
+	waitReading(t, readings, "6.6 kg", func(r line.Reading) bool { return r.Grams == 6600 })
+
+	if err := slave.Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // let requests time out
+	for len(readings) > 0 {
+		<-readings
+	}
+	restarted, err := sim.StartRTU(indicator, slavePath, 115200, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { restarted.Close() })
+
+	readsBefore := indicator.Reads()
+	waitReading(t, readings, "6.6 kg after the restart", func(r line.Reading) bool { return r.Grams == 6600 })
+	if indicator.Reads() <= readsBefore {
+		t.Error("the reading did not come from the restarted slave")
+	}
+	if returned, err := done.returned(); returned {
+		t.Fatalf("Run returned %v while the slave was down", err)
+	}
+}
