@@ -185,6 +185,10 @@ func (s *ModbusScale) newHandler() handler {
 		h.SlaveId = s.UnitID
 		return h
 	}
+	// NOTE: goburrow/modbus v0.1.0 does not flush input before a request,
+	// so a reply that arrives after the timeout could be read as the next
+	// reply. Run reopens the port after every error, but whether closing
+	// discards unread input depends on the serial driver and is untested.
 	h := modbus.NewRTUClientHandler(s.Serial.Path)
 	h.BaudRate = s.Serial.BaudRate
 	h.DataBits = s.Serial.DataBits
@@ -208,8 +212,9 @@ func (s *ModbusScale) endpoint() string {
 // or any other I/O error it closes the connection and reconnects, waiting
 // from 100 ms up to MaxBackoff between attempts, because a goburrow TCP
 // client that missed one reply reads every later reply one transaction
-// late. Modbus exceptions 1 to 3 end Run with a *ConfigError; other
-// exceptions are retried like I/O errors.
+// late. Modbus exceptions 1 to 3 end Run with a *ConfigError, and other
+// exceptions are retried like I/O errors. deliver runs on Run's goroutine,
+// so a deliver that blocks also holds up polling, Zero and Tare.
 func (s *ModbusScale) Run(ctx context.Context, deliver func(line.Reading)) error {
 	s.init()
 	logger := s.logger()
