@@ -557,3 +557,28 @@ func TestModbusRTUReconnectAfterSlaveRestart(t *testing.T) {
 		t.Fatalf("Run returned %v while the slave was down", err)
 	}
 }
+
+func TestModbusTCPWindowIgnoresSpike(t *testing.T) {
+	profile, _ := scale.LookupProfile("id551pn")
+	script := sim.NewScript(10, 3).
+		Settle(18420, 300*time.Millisecond).
+		Hold(300*time.Millisecond).
+		Spike(-3100, 15*time.Millisecond).
+		Hold(time.Hour)
+	_, server := startTCPSim(t, profile, script)
+	readings, _ := runScale(t, tcpScale(profile, server.Addr))
+
+	window := scale.Window{Division: 20}
+	sawSpike := false
+	r := waitReading(t, readings, "an accepted weight", func(r line.Reading) bool {
+		if r.Grams < 0 {
+			sawSpike = true
+		}
+		_, ok := window.Add(r)
+		return ok
+	})
+	if r.Grams < 18400 || r.Grams > 18440 {
+		t.Errorf("accepted %d g, want 18420 ± 20", r.Grams)
+	}
+	t.Logf("spike polled: %v", sawSpike)
+}
