@@ -1,7 +1,6 @@
 package printer
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,7 +38,7 @@ type serialLink struct {
 
 func openSerial(path string, mode *serial.Mode) (*serialLink, error) {
 	if mode == nil {
-		return nil, errors.New("serial mode missing: set baud rate, data bits, parity and stop bits explicitly")
+		return nil, fmt.Errorf("%w: serial mode missing for %s", ErrInvalidConfig, path)
 	}
 	port, err := serial.Open(path, mode)
 	if err != nil {

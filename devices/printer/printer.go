@@ -43,6 +43,10 @@ var hostStatusCommand = []byte("~HS")
 // ErrClosed is returned by calls on a Printer after Close.
 var ErrClosed = errors.New("printer closed")
 
+// ErrInvalidConfig is returned by every call on a Printer whose
+// configuration cannot work, such as a serial mode without a baud rate.
+var ErrInvalidConfig = errors.New("invalid printer configuration")
+
 // Printer is a ZPL II label printer on raw TCP or a serial port. It
 // implements line.Printer. One mutex serializes all calls, so exactly one
 // call uses the connection at a time.
@@ -89,9 +93,9 @@ func NewTCP(id, addr string) *Printer {
 }
 
 // NewSerial returns a printer on the serial device at path, opened with
-// mode. The mode must be given in full because printers differ (9600 8N1
-// is common); a zero BaudRate or DataBits makes every call fail. NewSerial
-// does no I/O.
+// mode. The mode must be given in full because printers differ, although
+// 9600 8N1 is common. A zero BaudRate or DataBits makes every call fail
+// with ErrInvalidConfig. NewSerial does no I/O.
 //
 // Use a stable device name such as /dev/serial/by-id/…, because a
 // USB-serial adapter that drops out can come back as another ttyUSBn.
@@ -99,7 +103,8 @@ func NewSerial(id, path string, mode serial.Mode) *Printer {
 	p := &Printer{ID: id, target: path}
 	p.open = func(context.Context, time.Duration) (link, error) {
 		if mode.BaudRate <= 0 || mode.DataBits < 5 || mode.DataBits > 8 {
-			return nil, fmt.Errorf("invalid serial mode for %s: baud rate %d, data bits %d", path, mode.BaudRate, mode.DataBits)
+			return nil, fmt.Errorf("%w: serial mode for %s has baud rate %d and data bits %d; set both explicitly",
+				ErrInvalidConfig, path, mode.BaudRate, mode.DataBits)
 		}
 		return openSerial(path, &mode)
 	}
@@ -159,6 +164,9 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 //   - ErrNotZPL, ErrStatusMalformed or ErrStatusTruncated (through a
 //     *StatusError) when the reply cannot be parsed;
 //   - ctx.Err() when ctx ends first.
+//
+// Over a serial port, where opening the device proves nothing about the
+// printer, ErrNeedsAttention also covers an unplugged cable.
 //
 // When a reused connection turns out to be broken, Status opens a new one
 // and sends ~HS once more, because ~HS, unlike a job, is safe to repeat.
@@ -281,6 +289,9 @@ func (p *Printer) connect(ctx context.Context, op string) (link, error) {
 	}
 
 	conn, err := p.open(ctx, p.timeout(p.DialTimeout, DefaultDialTimeout))
+	if errors.Is(err, ErrInvalidConfig) {
+		return nil, &Error{Printer: p.ID, Op: op, Err: err}
+	}
 	if err != nil {
 		p.failures++
 		return nil, &Error{Printer: p.ID, Op: op, Kind: ErrOffline, Err: err}
