@@ -115,10 +115,16 @@ func NewSerial(id, path string, mode serial.Mode) *Printer {
 // write fails after some bytes were sent, the error wraps ErrMaybePrinted
 // and only the operator can tell whether the label came out. If the
 // connection cannot be opened, or the write fails before any byte was
-// sent, the error wraps ErrOffline and the label was not printed; its
-// Sent field is 0 then. A nil
-// error means the bytes were handed to the operating system; ZPL has no
+// sent, the error wraps ErrOffline, its Sent field is 0 and the label was
+// not printed.
+//
+// A nil error means the operating system accepted the bytes. ZPL has no
 // acknowledgement, so call Status to see whether the printer is printing.
+//
+// NOTE: if the printer closed a kept TCP connection (after a power cycle,
+// say) and no call has noticed yet, the local TCP stack may still accept
+// the job and Print returns nil although the printer never receives it.
+// The next call sees the broken connection and reconnects.
 func (p *Printer) Print(ctx context.Context, job []byte) error {
 	if len(job) == 0 {
 		return &Error{Printer: p.ID, Op: "print", Err: errors.New("empty job")}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -484,4 +486,50 @@ func TestStatusRepeatedSplitReplies(t *testing.T) {
 			t.Errorf("Status %d: LabelsPending = %d, want %d", i, got.LabelsPending, i)
 		}
 	}
+}
+
+// Ensure a dropped and reopened connection is logged with the printer id.
+func TestReconnectLogged(t *testing.T) {
+	s, addr := MustSimPrinter(t)
+	p := MustPrinter(t, addr)
+	var logs syncBuffer
+	p.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+
+	s.SetSilent(true)
+	if _, err := p.Status(context.Background()); !errors.Is(err, printer.ErrNeedsAttention) {
+		t.Fatalf("Status error = %v, want ErrNeedsAttention", err)
+	}
+	s.SetSilent(false)
+	if _, err := p.Status(context.Background()); err != nil {
+		t.Fatalf("Status after the fault cleared: %v", err)
+	}
+
+	out := logs.String()
+	for _, want := range []string{
+		`msg="printer connected" device=label-1`,
+		`msg="printer connection closed after error" device=label-1 op=status`,
+		`msg="printer reconnected" device=label-1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer that is safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
