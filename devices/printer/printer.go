@@ -121,10 +121,14 @@ func NewSerial(id, path string, mode serial.Mode) *Printer {
 // A nil error means the operating system accepted the bytes. ZPL has no
 // acknowledgement, so call Status to see whether the printer is printing.
 //
-// NOTE: if the printer closed a kept TCP connection (after a power cycle,
-// say) and no call has noticed yet, the local TCP stack may still accept
-// the job and Print returns nil although the printer never receives it.
-// The next call sees the broken connection and reconnects.
+// Before reusing a kept TCP connection, Print checks without blocking
+// that the printer has not closed it, for example after a power cycle,
+// and reconnects if it has. Otherwise the local TCP stack would accept
+// the job and lose it.
+//
+// NOTE: the check needs Linux. On other systems, and when the printer
+// closes the connection just after the check, Print may return nil for
+// a job the printer never receives.
 func (p *Printer) Print(ctx context.Context, job []byte) error {
 	if len(job) == 0 {
 		return &Error{Printer: p.ID, Op: "print", Err: errors.New("empty job")}
@@ -288,7 +292,13 @@ func (p *Printer) connect(ctx context.Context, op string) (link, error) {
 		return nil, &Error{Printer: p.ID, Op: op, Err: ErrClosed}
 	}
 	if p.conn != nil {
-		return p.conn, nil
+		err := checkConn(p.conn)
+		if err == nil {
+			return p.conn, nil
+		}
+		p.logger().Info("printer connection found closed, reconnecting", "err", err)
+		p.conn.Close()
+		p.conn = nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Printer: p.ID, Op: op, Err: err}

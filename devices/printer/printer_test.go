@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -532,4 +533,58 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Ensure a job is not lost when the printer closed the kept connection
+// between two jobs, as it does when it is switched off and on: Print
+// notices the closed connection and sends the job on a new one.
+func TestPrintAfterPrinterClosedConnection(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the closed-connection check is implemented on Linux only")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+
+	s := sim.NewPrinter()
+	conns := make(chan net.Conn, 4)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns <- conn
+			go s.Serve(conn)
+		}
+	}()
+
+	p := MustPrinter(t, ln.Addr().String())
+	ctx := context.Background()
+	first, second := label(1), label(2)
+	if err := p.Print(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	waitJobs(t, s, 1)
+	conn1 := <-conns
+	conn1.Close()
+	// Let the FIN reach the driver's socket.
+	time.Sleep(20 * time.Millisecond)
+
+	if err := p.Print(ctx, second); err != nil {
+		t.Fatalf("Print after the printer closed the connection: %v", err)
+	}
+	waitJobs(t, s, 2)
+	jobs := s.Jobs()
+	if len(jobs) != 2 || !bytes.Equal(jobs[0], first) || !bytes.Equal(jobs[1], second) {
+		t.Errorf("jobs = %q, want [%q %q]", jobs, first, second)
+	}
+	select {
+	case conn2 := <-conns:
+		conn2.Close()
+	default:
+		t.Error("Print did not open a new connection")
+	}
 }
