@@ -28,9 +28,17 @@
 //
 // A Zebra printer sends no reply to ~HS while its media or ribbon is
 // out, its head is open or too hot, or its rewinder is full. A timeout on
-// a connection that opened is therefore ErrNeedsAttention, which the
-// kiosk shows as "check paper and head", and not ErrOffline, which means
-// the connection could not be opened or broke. A reply that does not
-// start with STX comes from a printer set to another command language
-// and gives ErrNotZPL.
+// a connection that opened is therefore ErrNeedsAttention, for which
+// Error.Hint asks the operator to check paper, ribbon and head. It is not
+// ErrOffline, which means the connection could not be opened or broke. A
+// serial port opens whether or not a printer is attached, so on a serial
+// port ErrNeedsAttention also covers an unplugged cable. A reply that
+// does not start with STX comes from a printer set to another command
+// language and gives ErrNotZPL.
+//
+// # Connections
+//
+// A Printer keeps one connection and one mutex serializes its calls.
+// After a failed call it closes the connection, so no stale reply bytes
+// reach a later call, and the next call opens a new one.
 package printer

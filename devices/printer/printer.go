@@ -23,8 +23,8 @@ const (
 	DefaultPort = "9100"
 
 	// DefaultStatusTimeout is how long Status waits for the three ~HS
-	// frames. The reply has no length header, so only a timeout tells a
-	// silent printer from a slow one. The value is an estimate that
+	// frames. The reply has no length header, so only a timeout
+	// distinguishes a silent printer from a slow one. The value is an estimate that
 	// leaves a working printer ample time.
 	DefaultStatusTimeout = 1500 * time.Millisecond
 

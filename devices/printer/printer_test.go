@@ -160,7 +160,7 @@ func TestStatusSilentNeedsAttention(t *testing.T) {
 	}
 }
 
-// Ensure a port nobody listens on gives ErrOffline from both calls.
+// Ensure a closed port gives ErrOffline from both Print and Status.
 func TestClosedPortOffline(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -586,5 +586,18 @@ func TestPrintAfterPrinterClosedConnection(t *testing.T) {
 		conn2.Close()
 	default:
 		t.Error("Print did not open a new connection")
+	}
+}
+
+// BenchmarkStatus measures ~HS round trips over loopback.
+func BenchmarkStatus(b *testing.B) {
+	_, addr := MustSimPrinter(b)
+	p := MustPrinter(b, addr)
+	ctx := context.Background()
+
+	for b.Loop() {
+		if _, err := p.Status(ctx); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
