@@ -601,3 +601,42 @@ func BenchmarkStatus(b *testing.B) {
 		}
 	}
 }
+
+// Ensure a reply that stops inside a frame is reported as truncated
+// once the timeout passes, with the bytes received.
+func TestStatusTruncatedReply(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	partial := sim.PrinterStatusReply(sim.PrinterState{})[:50]
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		buf := make([]byte, 16)
+		if _, err := conn.Read(buf); err != nil {
+			return
+		}
+		conn.Write(partial)
+		// Keep the connection open and silent until the driver gives up.
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		conn.Read(buf)
+	}()
+
+	p := MustPrinter(t, ln.Addr().String())
+	_, err = p.Status(context.Background())
+	if !errors.Is(err, printer.ErrStatusTruncated) {
+		t.Fatalf("Status error = %v, want ErrStatusTruncated", err)
+	}
+	if errors.Is(err, printer.ErrNeedsAttention) || errors.Is(err, printer.ErrOffline) {
+		t.Errorf("Status error = %v, want neither ErrNeedsAttention nor ErrOffline", err)
+	}
+	var statusErr *printer.StatusError
+	if !errors.As(err, &statusErr) || !bytes.Equal(statusErr.Reply, partial) {
+		t.Errorf("Status error = %v, want a *StatusError with the %d bytes received", err, len(partial))
+	}
+}

@@ -175,3 +175,23 @@ func TestSerialInvalidMode(t *testing.T) {
 		t.Errorf("Status error = %v, must not wrap ErrOffline", err)
 	}
 }
+
+// Ensure cancelling the context ends a serial Status that waits on a
+// silent printer, although the serial port itself has no deadline.
+func TestSerialStatusContextCancel(t *testing.T) {
+	s, path := MustSerialSim(t)
+	s.SetSilent(true)
+	p := MustSerialPrinter(t, path)
+	p.StatusTimeout = time.Minute
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := p.Status(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Status error = %v, want context.Canceled", err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("Status took %v after cancel", elapsed)
+	}
+}

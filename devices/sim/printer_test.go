@@ -223,3 +223,40 @@ func TestPrinterClose(t *testing.T) {
 		t.Error("dial after Close succeeded, want an error")
 	}
 }
+
+// Ensure the jobs found and ~HS commands counted do not depend on where
+// the stream is split, and that no input makes Serve panic.
+func FuzzPrinterServeSplit(f *testing.F) {
+	f.Add([]byte(label1+"~HS"+label2), 3)
+	f.Add([]byte("^X^XA^XZ~H~HS^XZ^XA"), 1)
+	f.Add([]byte("~HS~HS^XA~HS^XZ"), 7)
+	f.Fuzz(func(t *testing.T, input []byte, cut int) {
+		whole := sim.NewPrinter()
+		if err := whole.Serve(&stream{r: bytes.NewReader(input)}); err != nil {
+			t.Fatal(err)
+		}
+
+		cut = min(max(cut, 0), len(input))
+		split := sim.NewPrinter()
+		r := io.MultiReader(bytes.NewReader(input[:cut]), bytes.NewReader(input[cut:]))
+		if err := split.Serve(&stream{r: r}); err != nil {
+			t.Fatal(err)
+		}
+
+		if whole.StatusRequests() != split.StatusRequests() {
+			t.Errorf("StatusRequests() = %d whole, %d split at %d", whole.StatusRequests(), split.StatusRequests(), cut)
+		}
+		wholeJobs, splitJobs := whole.Jobs(), split.Jobs()
+		if len(wholeJobs) != len(splitJobs) {
+			t.Fatalf("%d jobs whole, %d split at %d", len(wholeJobs), len(splitJobs), cut)
+		}
+		for i := range wholeJobs {
+			if !bytes.Equal(wholeJobs[i], splitJobs[i]) {
+				t.Errorf("job %d = %q whole, %q split at %d", i, wholeJobs[i], splitJobs[i], cut)
+			}
+			if !bytes.HasPrefix(wholeJobs[i], []byte("^XA")) || !bytes.HasSuffix(wholeJobs[i], []byte("^XZ")) {
+				t.Errorf("job %d = %q, want ^XA…^XZ", i, wholeJobs[i])
+			}
+		}
+	})
+}
