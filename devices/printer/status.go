@@ -36,10 +36,11 @@ type StatusCollector struct {
 
 // Add appends p to the reply and reports whether the third frame has
 // ended. It returns a *StatusError as soon as the bytes show that the
-// reply is not ~HS status: ErrNotZPL when the first byte other than CR,
-// LF or space is not STX, and ErrStatusMalformed for a byte outside the
-// frames, a control byte inside one, or a reply longer than
-// MaxStatusReply. Bytes after the third ETX are kept but not checked.
+// reply is not ~HS status. The error wraps ErrNotZPL when the first byte
+// other than CR, LF or space is not STX. It wraps ErrStatusMalformed for
+// a byte outside the frames, a control byte inside one, or a reply
+// longer than MaxStatusReply. Bytes after the third ETX are kept but not
+// checked.
 func (c *StatusCollector) Add(p []byte) (done bool, err error) {
 	for _, b := range p {
 		if c.frames == statusFrames {

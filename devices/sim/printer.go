@@ -36,9 +36,10 @@ const (
 )
 
 // Printer is a simulated ZPL II label printer. It serves raw TCP on
-// 127.0.0.1 (Listen) or any byte stream such as a pty (Serve), stores each
-// job from ^XA to ^XZ, and replies to ~HS with the three STX…ETX CR LF
-// strings of the ZPL II Programming Guide, built from its PrinterState.
+// 127.0.0.1 (Listen) or any byte stream such as a pty (Serve). It stores
+// each job from ^XA to ^XZ. It replies to ~HS with the three STX…ETX CR
+// LF strings of the ZPL II Programming Guide, built from its
+// PrinterState.
 // It can be made silent, as Zebra printers are during a media or head
 // fault, or made to reply to ~HS with plain text, which stands in for a
 // printer set to another command language.
