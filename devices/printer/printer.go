@@ -296,7 +296,9 @@ func (p *Printer) connect(ctx context.Context, op string) (link, error) {
 		if err == nil {
 			return p.conn, nil
 		}
-		p.logger().Info("printer connection found closed, reconnecting", "err", err)
+		if ok, suppressed := p.limiter.allow("found closed", p.now()); ok {
+			p.logger().Info("printer connection found closed, reconnecting", "err", err, "suppressed", suppressed)
+		}
 		p.conn.Close()
 		p.conn = nil
 	}
@@ -313,11 +315,13 @@ func (p *Printer) connect(ctx context.Context, op string) (link, error) {
 		return nil, &Error{Printer: p.ID, Op: op, Kind: ErrOffline, Err: err}
 	}
 
+	// A printer with a fault fails every status poll and is reconnected
+	// on the next one, so the reconnect message is rate-limited.
 	p.conn = conn
-	if p.failures > 0 {
-		p.logger().Info("printer reconnected", "addr", p.target, "failures", p.failures)
-	} else {
+	if p.failures == 0 {
 		p.logger().Info("printer connected", "addr", p.target)
+	} else if ok, suppressed := p.limiter.allow("reconnect", p.now()); ok {
+		p.logger().Info("printer reconnected", "addr", p.target, "failures", p.failures, "suppressed", suppressed)
 	}
 	return conn, nil
 }
@@ -325,6 +329,7 @@ func (p *Printer) connect(ctx context.Context, op string) (link, error) {
 // drop closes the connection after a failed call, so the next call opens
 // a new one. The caller also returns the error, so the log line only
 // records the closed connection, at most once a minute per operation.
+// The limits use Now, so a test can step through them.
 func (p *Printer) drop(op string, cause error) {
 	p.failures++
 	if p.conn == nil {

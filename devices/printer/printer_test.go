@@ -640,3 +640,41 @@ func TestStatusTruncatedReply(t *testing.T) {
 		t.Errorf("Status error = %v, want a *StatusError with the %d bytes received", err, len(partial))
 	}
 }
+
+// Ensure polling a printer with a fault logs the dropped connection and
+// the reconnect once a minute, not on every poll.
+func TestRepeatedFailuresRateLimited(t *testing.T) {
+	s, addr := MustSimPrinter(t)
+	s.SetSilent(true)
+	p := MustPrinter(t, addr)
+	p.StatusTimeout = 50 * time.Millisecond
+	var logs syncBuffer
+	p.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	now := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
+	p.Now = func() time.Time { return now }
+
+	poll := func() {
+		t.Helper()
+		if _, err := p.Status(context.Background()); !errors.Is(err, printer.ErrNeedsAttention) {
+			t.Fatalf("Status error = %v, want ErrNeedsAttention", err)
+		}
+	}
+	for range 3 {
+		poll()
+	}
+	if got := strings.Count(logs.String(), "connection closed after error"); got != 1 {
+		t.Errorf("%d closed-connection lines after 3 polls in a minute, want 1:\n%s", got, logs.String())
+	}
+	if got := strings.Count(logs.String(), "printer reconnected"); got != 1 {
+		t.Errorf("%d reconnect lines after 3 polls in a minute, want 1:\n%s", got, logs.String())
+	}
+
+	now = now.Add(time.Minute)
+	poll()
+	if got := strings.Count(logs.String(), "connection closed after error"); got != 2 {
+		t.Errorf("%d closed-connection lines after a minute, want 2:\n%s", got, logs.String())
+	}
+	if !strings.Contains(logs.String(), "suppressed=2") {
+		t.Errorf("log lacks the count of 2 suppressed lines:\n%s", logs.String())
+	}
+}
