@@ -27,6 +27,12 @@ func (f Format) String() string {
 		return "spaced digits"
 	case FormatWL134:
 		return "WL-134 frame"
+	case FormatAllflexCustom:
+		return "Allflex configurable"
+	case FormatDotHex:
+		return "dot-hex"
+	case FormatBiomark:
+		return "Biomark"
 	default:
 		return "unknown"
 	}
