@@ -1,0 +1,366 @@
+package rfid
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.bug.st/serial"
+
+	"lambtrace/line"
+)
+
+// Defaults of a Reader's zero-valued fields.
+const (
+	DefaultBaudRate     = 9600 // Allflex readers and WL-134 modules, 8N1
+	DefaultDataBits     = 8
+	DefaultDedupWindow  = 3 * time.Second
+	DefaultReadTimeout  = 50 * time.Millisecond
+	DefaultLineTimeout  = time.Second
+	DefaultRetryMin     = 200 * time.Millisecond
+	DefaultRetryMax     = 5 * time.Second
+	defaultLogRepeatGap = time.Minute
+)
+
+// Port is the part of a serial port that a Reader uses. A read that
+// times out returns 0 bytes and no error.
+type Port interface {
+	Read(p []byte) (int, error)
+	Close() error
+}
+
+// Reader reads an ear-tag reader on a serial port and implements
+// line.TagReader. Create it with NewReader and set the exported fields
+// before Run; a zero field means its default.
+type Reader struct {
+	ID   string // reader id from the configuration, in every event and log
+	Path string // serial device, such as a /dev/serial/by-id/... link
+
+	// Mode is the serial setting. A zero BaudRate means 9600 and zero
+	// DataBits means 8. Parity and StopBits are zero for none and one, so
+	// the zero Mode is 9600 8N1. All four are always set on the port.
+	Mode serial.Mode
+
+	// Format is the output format the reader is set to. FormatUnknown
+	// accepts every format DecodeAny knows and finds WL-134 frames among
+	// text lines; FormatWL134 cuts the stream into 30-byte frames only.
+	Format Format
+
+	DedupWindow time.Duration // repeats of one number within it are dropped
+	ReadTimeout time.Duration // how long one read waits for bytes
+	LineTimeout time.Duration // a partial line older than this is reported
+	RetryMin    time.Duration // first wait before reopening the port
+	RetryMax    time.Duration // the wait doubles up to this
+
+	Now    func() time.Time
+	Logger *slog.Logger
+
+	// open opens the port; tests replace it.
+	open func(path string, mode *serial.Mode, timeout time.Duration) (Port, error)
+}
+
+var _ line.TagReader = (*Reader)(nil)
+
+// NewReader returns a reader with the default settings for the reader
+// id and serial device. It does no I/O.
+func NewReader(id, path string) *Reader {
+	return &Reader{ID: id, Path: path}
+}
+
+// ErrDisconnected is returned, and logged, when a port stops delivering:
+// the device was unplugged or its read returns no bytes at once.
+var ErrDisconnected = errors.New("serial port disconnected")
+
+// Run reads the port and delivers one line.TagEvent per tag read until
+// ctx is cancelled, reopening the port with a growing wait after every
+// error. A line or frame that does not decode is delivered with TagRead.Err
+// set. Run returns ctx.Err() when ctx is done, or at once an error for an
+// invalid configuration. Cancelling ctx closes the port to end a pending
+// read.
+func (r *Reader) Run(ctx context.Context, deliver func(line.TagEvent)) error {
+	cfg, err := r.settings()
+	if err != nil {
+		return err
+	}
+	log := cfg.Logger.With("device", cfg.ID, "path", cfg.Path)
+	dedup := dedup{window: cfg.DedupWindow, last: make(map[line.RFID]time.Time)}
+	failures := repeatLog{gap: defaultLogRepeatGap}
+	wait := cfg.RetryMin
+	for {
+		opened, err := cfg.session(ctx, log, &dedup, deliver)
+		if ctx.Err() != nil {
+			if opened {
+				log.Info("serial port closed")
+			}
+			return ctx.Err()
+		}
+		if opened {
+			wait = cfg.RetryMin
+		}
+		if failures.allow(err.Error(), time.Now()) {
+			log.Warn("serial port failed, reopening", "err", err, "retry_in", wait, "repeats", failures.suppressed)
+			failures.suppressed = 0
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, cfg.RetryMax)
+	}
+}
+
+// settings returns a copy of r with the defaults filled in.
+func (r *Reader) settings() (*Reader, error) {
+	cfg := *r
+	if cfg.Path == "" {
+		return nil, fmt.Errorf("rfid reader %q: missing serial device path", cfg.ID)
+	}
+	if cfg.Format > FormatBiomark {
+		return nil, fmt.Errorf("rfid reader %q: invalid format %d", cfg.ID, cfg.Format)
+	}
+	if cfg.Mode.BaudRate == 0 {
+		cfg.Mode.BaudRate = DefaultBaudRate
+	}
+	if cfg.Mode.DataBits == 0 {
+		cfg.Mode.DataBits = DefaultDataBits
+	}
+	setDefault(&cfg.DedupWindow, DefaultDedupWindow)
+	setDefault(&cfg.ReadTimeout, DefaultReadTimeout)
+	setDefault(&cfg.LineTimeout, DefaultLineTimeout)
+	setDefault(&cfg.RetryMin, DefaultRetryMin)
+	setDefault(&cfg.RetryMax, DefaultRetryMax)
+	cfg.RetryMax = max(cfg.RetryMax, cfg.RetryMin)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.open == nil {
+		cfg.open = openSerial
+	}
+	return &cfg, nil
+}
+
+func setDefault(d *time.Duration, value time.Duration) {
+	if *d <= 0 {
+		*d = value
+	}
+}
+
+// openSerial resolves the path again, so a by-id link that now points to
+// another ttyUSB device is followed, and opens the port.
+func openSerial(path string, mode *serial.Mode, timeout time.Duration) (Port, error) {
+	device, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", path, err)
+	}
+	port, err := serial.Open(device, mode)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", device, err)
+	}
+	if err := port.SetReadTimeout(timeout); err != nil {
+		port.Close()
+		return nil, fmt.Errorf("set read timeout on %s: %w", device, err)
+	}
+	return port, nil
+}
+
+// session opens the port and reads it until an error or ctx is done. It
+// reports whether the port was opened and delivered bytes or stayed open
+// for RetryMax, after which the next wait starts again at RetryMin.
+func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, deliver func(line.TagEvent)) (bool, error) {
+	mode := r.Mode
+	port, err := r.open(r.Path, &mode, r.ReadTimeout)
+	if err != nil {
+		return false, err
+	}
+	stop := context.AfterFunc(ctx, func() { port.Close() })
+	defer stop()
+	defer port.Close()
+	log.Info("serial port opened", "mode", modeString(mode), "format", r.formatName())
+
+	f := framer{
+		binary:      r.Format == FormatWL134,
+		auto:        r.Format == FormatUnknown,
+		lineTimeout: r.LineTimeout,
+	}
+	emit := func(c chunk) {
+		event, ok := r.event(c, dedup)
+		if ok {
+			deliver(event)
+		}
+	}
+	opened := time.Now()
+	received := false
+	buf := make([]byte, 256)
+	early := 0
+	for ctx.Err() == nil {
+		start := time.Now()
+		n, err := port.Read(buf)
+		n = max(n, 0) // some drivers return -1 with an error
+		if n > 0 {
+			received, early = true, 0
+			f.push(buf[:n], r.Now(), emit)
+		}
+		if err != nil {
+			return received || time.Since(opened) >= r.RetryMax, fmt.Errorf("%w: %w", ErrDisconnected, err)
+		}
+		if n > 0 {
+			continue
+		}
+
+		// A read with no bytes and no error is a timeout. One that
+		// returns long before the timeout means the device is gone.
+		if time.Since(start) < r.ReadTimeout/4 {
+			early++
+			if early >= 3 {
+				return received, fmt.Errorf("%w: read returned no bytes %d times before the timeout", ErrDisconnected, early)
+			}
+		} else {
+			early = 0
+		}
+		f.idle(r.Now(), emit)
+	}
+	return received, ctx.Err()
+}
+
+// event decodes a chunk and applies the duplicate window. It reports
+// false for a dropped repeat.
+func (r *Reader) event(c chunk, dedup *dedup) (line.TagEvent, bool) {
+	now := r.Now()
+	read := line.TagRead{Raw: rawText(c)}
+	switch {
+	case c.err != "":
+		read.Err = &DecodeError{Input: string(c.data), Err: errFraming(c), Detail: c.err}
+	case c.binary:
+		read.RFID, read.Err = DecodeFrame(c.data)
+	default:
+		var format Format
+		read.RFID, format, read.Err = DecodeAny(string(c.data))
+		if read.Err == nil && r.Format != FormatUnknown && format != r.Format {
+			read.RFID, read.Err = "", &DecodeError{
+				Input:  string(c.data),
+				Format: format,
+				Err:    ErrUnrecognized,
+				Detail: "the reader is set to the " + r.Format.String() + " format",
+			}
+		}
+	}
+	if read.Err == nil && dedup.repeat(read.RFID, now) {
+		return line.TagEvent{}, false
+	}
+	return line.TagEvent{Reader: r.ID, At: now, TagRead: read}, true
+}
+
+// errFraming returns the sentinel error for bytes the framer could not cut.
+func errFraming(c chunk) error {
+	if c.binary {
+		return ErrFrameDelimiter
+	}
+	return ErrUnrecognized
+}
+
+// rawText returns a chunk as text when it is printable ASCII after a
+// leading STX, and as hex otherwise.
+func rawText(c chunk) string {
+	text := string(c.data)
+	if !c.binary {
+		text = strings.TrimPrefix(text, "\x02")
+		printable := true
+		for i := 0; i < len(text); i++ {
+			if text[i] < 0x20 || text[i] > 0x7e {
+				printable = false
+			}
+		}
+		if printable {
+			return text
+		}
+	}
+	return hex.EncodeToString(c.data)
+}
+
+func (r *Reader) formatName() string {
+	if r.Format == FormatUnknown {
+		return "auto"
+	}
+	return r.Format.String()
+}
+
+func modeString(m serial.Mode) string {
+	parity := map[serial.Parity]string{
+		serial.NoParity: "N", serial.OddParity: "O", serial.EvenParity: "E",
+		serial.MarkParity: "M", serial.SpaceParity: "S",
+	}[m.Parity]
+	stop := map[serial.StopBits]string{
+		serial.OneStopBit: "1", serial.OnePointFiveStopBits: "1.5", serial.TwoStopBits: "2",
+	}[m.StopBits]
+	return fmt.Sprintf("%d %d%s%s", m.BaudRate, m.DataBits, parity, stop)
+}
+
+// dedup drops a number read again within the window of its last read.
+// Every repeat restarts the window, so a tag held at the antenna gives
+// one event however long it stays.
+type dedup struct {
+	window time.Duration
+	last   map[line.RFID]time.Time
+}
+
+func (d *dedup) repeat(id line.RFID, now time.Time) bool {
+	last, seen := d.last[id]
+	d.last[id] = now
+	if len(d.last) > 64 {
+		for other, at := range d.last {
+			if now.Sub(at) >= d.window {
+				delete(d.last, other)
+			}
+		}
+	}
+	return seen && now.Sub(last) < d.window
+}
+
+// repeatLog limits a repeated message to one per gap and counts the
+// ones it suppressed.
+type repeatLog struct {
+	gap        time.Duration
+	message    string
+	at         time.Time
+	suppressed int
+}
+
+func (l *repeatLog) allow(message string, now time.Time) bool {
+	if message == l.message && now.Sub(l.at) < l.gap {
+		l.suppressed++
+		return false
+	}
+	l.message, l.at = message, now
+	return true
+}
+
+// ParseFormat returns the format for a configuration name: auto,
+// allflex, tiris, digits, spaced, wl134, allflex-custom, dot-hex or
+// biomark. "auto" gives FormatUnknown.
+func ParseFormat(name string) (Format, error) {
+	formats := map[string]Format{
+		"auto":           FormatUnknown,
+		"allflex":        FormatAllflex,
+		"tiris":          FormatTIRIS,
+		"digits":         FormatDigits,
+		"spaced":         FormatSpaced,
+		"wl134":          FormatWL134,
+		"allflex-custom": FormatAllflexCustom,
+		"dot-hex":        FormatDotHex,
+		"biomark":        FormatBiomark,
+	}
+	format, ok := formats[strings.ToLower(name)]
+	if !ok {
+		return FormatUnknown, fmt.Errorf("invalid rfid reader format %q: expected auto, allflex, tiris, digits, spaced, wl134, allflex-custom, dot-hex or biomark", name)
+	}
+	return format, nil
+}
