@@ -12,11 +12,12 @@ import (
 // from the default, or that other makers use.
 //
 // The Allflex panel and stick readers build a configurable line from a
-// 24-bit option word (the "B" command, Allflex AFX and stick reader
-// protocol manual): an optional initial character (#, L, X or G), an
-// optional tag-type letter, then the reserved field, the data-block
-// flag, the country code and the national identification code, with
-// TAB, ";", ",", space or nothing between the fields. In decimal the
+// 24-bit option word, set with the "B" command (Allflex AFX and stick
+// reader protocol manual). The line starts with an optional initial
+// character (#, L, X or G) and an optional tag-type letter. The reserved
+// field, the data-block flag, the country code and the national
+// identification code follow, with TAB, ";", ",", space or nothing
+// between the fields. In decimal the
 // fields are 5, 1, 4 and 12 digits wide ("#A*00000*0*0982*000000255895"
 // with "*" standing for the delimiter); in hex they are 4, 1, 3 and 10
 // digits wide. DecodeAllflexCustom reads both, with leading zeros on.
@@ -215,7 +216,7 @@ func decodeBiomark(text string) (BiomarkRead, *DecodeError) {
 	return read, nil
 }
 
-// DecodeAny decodes a line in any format this package knows: first as
+// DecodeAny decodes a line in any format of this package: first as
 // DecodeLine does, then as the configurable formats. On failure it
 // returns the error of DecodeLine, which names the common formats.
 func DecodeAny(s string) (line.RFID, Format, error) {

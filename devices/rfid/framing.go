@@ -16,7 +16,7 @@ const maxLine = 128
 type chunk struct {
 	data   []byte
 	binary bool   // a 30-byte frame, or bytes of a binary stream
-	err    string // why the bytes could not be framed, or empty
+	err    string // reason the bytes could not be framed, or empty
 }
 
 // framer cuts the bytes of a reader into lines and WL-134 frames. It

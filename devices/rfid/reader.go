@@ -27,6 +27,14 @@ const (
 	defaultLogRepeatGap = time.Minute
 )
 
+// Log attribute keys.
+const (
+	keyDevice = "device" // reader id from the configuration
+	keyPath   = "path"   // configured serial device path
+	keyTTY    = "tty"    // device the path led to when the port was opened
+	keyError  = "err"
+)
+
 // Port is the part of a serial port that a Reader uses. A read that
 // times out returns 0 bytes and no error.
 type Port interface {
@@ -36,7 +44,7 @@ type Port interface {
 
 // Reader reads an ear-tag reader on a serial port and implements
 // line.TagReader. Create it with NewReader and set the exported fields
-// before Run; a zero field means its default.
+// before Run. A zero field means its default.
 type Reader struct {
 	ID   string // reader id from the configuration, in every event and log
 	Path string // serial device, such as a /dev/serial/by-id/... link
@@ -47,8 +55,9 @@ type Reader struct {
 	Mode serial.Mode
 
 	// Format is the output format the reader is set to. FormatUnknown
-	// accepts every format DecodeAny knows and finds WL-134 frames among
-	// text lines; FormatWL134 cuts the stream into 30-byte frames only.
+	// accepts every format that DecodeAny decodes and finds WL-134 frames
+	// among text lines. FormatWL134 cuts the stream into 30-byte frames
+	// only.
 	Format Format
 
 	DedupWindow time.Duration // repeats of one number within it are dropped
@@ -60,7 +69,7 @@ type Reader struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 
-	// open opens the port; tests replace it.
+	// open opens the port. Tests replace it.
 	open func(path string, mode *serial.Mode, timeout time.Duration) (Port, error)
 }
 
@@ -81,29 +90,27 @@ var ErrDisconnected = errors.New("serial port disconnected")
 // error. A line or frame that does not decode is delivered with TagRead.Err
 // set. Run returns ctx.Err() when ctx is done, or at once an error for an
 // invalid configuration. Cancelling ctx closes the port to end a pending
-// read.
+// read. Run calls deliver on its own goroutine, so deliver should hand
+// the event on rather than block, because bytes wait while it runs.
 func (r *Reader) Run(ctx context.Context, deliver func(line.TagEvent)) error {
 	cfg, err := r.settings()
 	if err != nil {
 		return err
 	}
-	log := cfg.Logger.With("device", cfg.ID, "path", cfg.Path)
+	log := cfg.Logger.With(keyDevice, cfg.ID, keyPath, cfg.Path)
 	dedup := dedup{window: cfg.DedupWindow, last: make(map[line.RFID]time.Time)}
 	failures := repeatLog{gap: defaultLogRepeatGap}
 	wait := cfg.RetryMin
 	for {
-		opened, err := cfg.session(ctx, log, &dedup, deliver)
+		healthy, err := cfg.session(ctx, log, &dedup, deliver)
 		if ctx.Err() != nil {
-			if opened {
-				log.Info("serial port closed")
-			}
 			return ctx.Err()
 		}
-		if opened {
+		if healthy {
 			wait = cfg.RetryMin
 		}
 		if failures.allow(err.Error(), time.Now()) {
-			log.Warn("serial port failed, reopening", "err", err, "retry_in", wait, "repeats", failures.suppressed)
+			log.Warn("serial port failed, reopening", keyError, err, "retry_in", wait, "suppressed_repeats", failures.suppressed)
 			failures.suppressed = 0
 		}
 		select {
@@ -173,8 +180,8 @@ func openSerial(path string, mode *serial.Mode, timeout time.Duration) (Port, er
 }
 
 // session opens the port and reads it until an error or ctx is done. It
-// reports whether the port was opened and delivered bytes or stayed open
-// for RetryMax, after which the next wait starts again at RetryMin.
+// reports whether the port was healthy, meaning it delivered bytes or
+// stayed open for RetryMax, so the next wait starts again at RetryMin.
 func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, deliver func(line.TagEvent)) (bool, error) {
 	mode := r.Mode
 	port, err := r.open(r.Path, &mode, r.ReadTimeout)
@@ -184,7 +191,13 @@ func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, de
 	stop := context.AfterFunc(ctx, func() { port.Close() })
 	defer stop()
 	defer port.Close()
-	log.Info("serial port opened", "mode", modeString(mode), "format", r.formatName())
+	device, _ := filepath.EvalSymlinks(r.Path)
+	log.Info("serial port opened", keyTTY, device, "mode", modeString(mode), "format", r.formatName())
+	defer func() {
+		if ctx.Err() != nil {
+			log.Info("serial port closed")
+		}
+	}()
 
 	f := framer{
 		binary:      r.Format == FormatWL134,

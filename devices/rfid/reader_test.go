@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"slices"
 	"sync/atomic"
@@ -78,7 +77,7 @@ func runReader(tb testing.TB, r *rfid.Reader) <-chan line.TagEvent {
 }
 
 // awaitOpen writes reads of a probe tag until the reader delivers one,
-// so the test knows the reader has the port open.
+// which shows that the reader has the port open.
 func awaitOpen(tb testing.TB, s *sim.ReaderSim, events <-chan line.TagEvent, probe line.RFID) {
 	tb.Helper()
 	deadline := time.After(eventTimeout)
@@ -318,18 +317,21 @@ func TestReaderReplug(t *testing.T) {
 
 	tags := []line.RFID{"156000000000001", "156000000000002", "156000000000003"}
 	for i, tag := range tags {
-		before, err := os.Readlink(pty.Path)
+		before, err := pty.Device()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Unplug(); err != nil {
 			t.Fatal(err)
 		}
+		// Another pair takes the freed ptys, so the reader's comes back
+		// under a new /dev/pts name, as an adapter comes back as ttyUSB1.
+		startPty(t)
 		time.Sleep(3 * testRetryMax) // the reader fails to reopen a few times
 		if err := s.Replug(); err != nil {
 			t.Fatal(err)
 		}
-		after, err := os.Readlink(pty.Path)
+		after, err := pty.Device()
 		if err != nil {
 			t.Fatal(err)
 		}
