@@ -15,7 +15,7 @@ const maxLine = 128
 // of bytes that could not be framed.
 type chunk struct {
 	data   []byte
-	binary bool   // a 30-byte frame, or bytes of a binary stream
+	binary bool   // a 30-byte frame, or bytes of a binary stream or of a broken frame
 	err    string // reason the bytes could not be framed, or empty
 }
 
@@ -93,7 +93,8 @@ func (f *framer) next(emit func(chunk)) bool {
 func (f *framer) nextText(emit func(chunk)) bool {
 	end := bytes.IndexAny(f.buf, "\r\n")
 	if start := bytes.IndexByte(f.buf[1:], stx) + 1; start > 0 && (end < 0 || start < end) {
-		f.emitPrefix(start, false, "bytes before STX without a line ending", emit)
+		binary := f.auto && f.buf[0] == stx
+		f.emitPrefix(start, binary, "bytes before STX without a line ending", emit)
 		return true
 	}
 	if end >= 0 {
