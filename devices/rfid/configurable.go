@@ -38,6 +38,10 @@ const (
 	FormatBiomark                                       // "20-07-2012 11:46:28 01 TAG 3DD.003BA20748"
 )
 
+// ErrFromMemory is the error of a Biomark read that the reader replayed
+// from its memory rather than read from a tag at the antenna.
+var ErrFromMemory = errors.New("read replayed from the reader's memory, not a live read")
+
 // Field widths of the Allflex configurable output.
 var (
 	allflexDecimal = customLayout{reserved: 5, country: 4, national: 12, base: 10}

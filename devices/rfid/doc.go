@@ -1,6 +1,7 @@
 // Package rfid decodes what livestock ear-tag readers send into the
-// 15-digit ISO 11784 number line.RFID. It does no serial I/O: a driver
-// reads a line or a frame from the port and passes it here.
+// 15-digit ISO 11784 number line.RFID. The decoders do no serial I/O.
+// Reader, the serial driver, cuts lines and frames from the port and
+// passes them to the decoders.
 //
 // DecodeLine accepts one text line in any of these formats:
 //

@@ -62,7 +62,7 @@ func (e *DecodeError) IDProblem() line.IDProblem {
 		return line.ProblemFrame
 	case ErrRange:
 		return line.ProblemRange
-	case ErrIndustrialTag:
+	case ErrIndustrialTag, ErrFromMemory:
 		return line.ProblemUnsupported
 	}
 	return line.ProblemUnrecognized

@@ -45,6 +45,15 @@ type Port interface {
 // Reader reads an ear-tag reader on a serial port and implements
 // line.TagReader. Create it with NewReader and set the exported fields
 // before Run. A zero field means its default.
+//
+// Reader cuts the byte stream itself, because a read that times out
+// returns no bytes and no error, which bufio.Scanner takes for a broken
+// reader. Text lines end at CR, LF or CR LF. Empty lines are skipped and a
+// leading STX is removed. WL-134 frames are 30 bytes from an STX. Bytes
+// that form no line or frame are delivered as a read with an error.
+// Repeats of one number are dropped until the number has not been read
+// for DedupWindow, so a tag held at the antenna gives one event, while a
+// different number is delivered at once.
 type Reader struct {
 	ID   string // reader id from the configuration, in every event and log
 	Path string // serial device, such as a /dev/serial/by-id/... link
@@ -137,6 +146,9 @@ func (r *Reader) settings() (*Reader, error) {
 	if cfg.Mode.DataBits == 0 {
 		cfg.Mode.DataBits = DefaultDataBits
 	}
+	if err := checkMode(cfg.Mode); err != nil {
+		return nil, fmt.Errorf("rfid reader %q: %w", cfg.ID, err)
+	}
 	setDefault(&cfg.DedupWindow, DefaultDedupWindow)
 	setDefault(&cfg.ReadTimeout, DefaultReadTimeout)
 	setDefault(&cfg.LineTimeout, DefaultLineTimeout)
@@ -153,6 +165,22 @@ func (r *Reader) settings() (*Reader, error) {
 		cfg.open = openSerial
 	}
 	return &cfg, nil
+}
+
+// checkMode rejects a serial setting that no port accepts, so Run fails at
+// once instead of retrying the open forever.
+func checkMode(m serial.Mode) error {
+	switch {
+	case m.BaudRate < 0:
+		return fmt.Errorf("invalid baud rate %d", m.BaudRate)
+	case m.DataBits < 5 || m.DataBits > 8:
+		return fmt.Errorf("invalid data bits %d: expected 5 to 8", m.DataBits)
+	case m.Parity < serial.NoParity || m.Parity > serial.SpaceParity:
+		return fmt.Errorf("invalid parity %d", m.Parity)
+	case m.StopBits < serial.OneStopBit || m.StopBits > serial.TwoStopBits:
+		return fmt.Errorf("invalid stop bits %d", m.StopBits)
+	}
+	return nil
 }
 
 func setDefault(d *time.Duration, value time.Duration) {
@@ -255,21 +283,36 @@ func (r *Reader) event(c chunk, dedup *dedup) (line.TagEvent, bool) {
 	case c.binary:
 		read.RFID, read.Err = DecodeFrame(c.data)
 	default:
-		var format Format
-		read.RFID, format, read.Err = DecodeAny(string(c.data))
-		if read.Err == nil && r.Format != FormatUnknown && format != r.Format {
-			read.RFID, read.Err = "", &DecodeError{
-				Input:  string(c.data),
-				Format: format,
-				Err:    ErrUnrecognized,
-				Detail: "the reader is set to the " + r.Format.String() + " format",
-			}
-		}
+		read.RFID, read.Err = r.decodeText(string(c.data))
 	}
 	if read.Err == nil && dedup.repeat(read.RFID, now) {
 		return line.TagEvent{}, false
 	}
 	return line.TagEvent{Reader: r.ID, At: now, TagRead: read}, true
+}
+
+// decodeText decodes a line in the reader's format. A Biomark read
+// replayed from the reader's memory is rejected, because it is not an
+// animal at the antenna now.
+func (r *Reader) decodeText(text string) (line.RFID, error) {
+	id, format, err := DecodeAny(text)
+	if err != nil {
+		return "", err
+	}
+	if r.Format != FormatUnknown && format != r.Format {
+		return "", &DecodeError{
+			Input:  text,
+			Format: r.Format,
+			Err:    ErrUnrecognized,
+			Detail: "decoded as " + format.String() + ", but the reader is set to " + r.Format.String(),
+		}
+	}
+	if format == FormatBiomark {
+		if read, _ := DecodeBiomark(text); read.FromMemory {
+			return "", &DecodeError{Input: text, Format: FormatBiomark, Err: ErrFromMemory}
+		}
+	}
+	return id, nil
 }
 
 // errFraming returns the sentinel error for bytes the framer could not cut.

@@ -179,6 +179,47 @@ func TestReaderFixedFormatRejectsOther(t *testing.T) {
 	if !errors.Is(e.Err, rfid.ErrUnrecognized) || e.RFID != "" || e.Raw != "156000123456789" {
 		t.Errorf("event = %+v, want an unrecognized read with its raw text", e)
 	}
+	want := `rfid: invalid reader output "156000123456789" in Allflex format: not a known reader output format (decoded as 15 digits, but the reader is set to Allflex)`
+	if e.Err == nil || e.Err.Error() != want {
+		t.Errorf("error = %v, want %s", e.Err, want)
+	}
+}
+
+// Ensure a Biomark read replayed from the reader's memory is delivered
+// as an error, not as an animal at the antenna.
+func TestReaderRejectsMemoryRead(t *testing.T) {
+	pty := startPty(t)
+	s := sim.NewReaderSim(pty, rfid.FormatBiomark)
+	events := runReader(t, newTestReader(pty.Path, rfid.FormatUnknown))
+	awaitOpen(t, s, events, probeTag)
+
+	if err := s.Write([]byte("20-07-2012 11:46:28 01 TAG *09C.00075BCD15\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	e := nextEvent(t, events)
+	if !errors.Is(e.Err, rfid.ErrFromMemory) || e.RFID != "" {
+		t.Errorf("event = %q, %v, want error %v", e.RFID, e.Err, rfid.ErrFromMemory)
+	}
+	var decodeErr *rfid.DecodeError
+	if !errors.As(e.Err, &decodeErr) || decodeErr.IDProblem() != line.ProblemUnsupported {
+		t.Errorf("error %v is not classified as %s", e.Err, line.ProblemUnsupported)
+	}
+}
+
+// Ensure the simulator's held tag, sent every 20 ms, gives one event.
+func TestReaderSimHold(t *testing.T) {
+	pty := startPty(t)
+	s := sim.NewReaderSim(pty, rfid.FormatTIRIS)
+	events := runReader(t, newTestReader(pty.Path, rfid.FormatUnknown))
+	awaitOpen(t, s, events, probeTag)
+
+	if err := s.Hold(context.Background(), heldTag, 20*time.Millisecond, 10); err != nil {
+		t.Fatal(err)
+	}
+	if e := nextEvent(t, events); e.RFID != heldTag {
+		t.Errorf("event = %q, %v, want %q", e.RFID, e.Err, heldTag)
+	}
+	noEvent(t, events, 200*time.Millisecond)
 }
 
 // Ensure a line that arrives in pieces, with pauses longer than the read
@@ -425,10 +466,14 @@ func TestReaderConfigErrors(t *testing.T) {
 	readers := []*rfid.Reader{
 		rfid.NewReader("reader-1", ""),
 		{ID: "reader-1", Path: "/dev/null", Format: rfid.Format(200)},
+		{ID: "reader-1", Path: "/dev/null", Mode: serial.Mode{BaudRate: -1}},
+		{ID: "reader-1", Path: "/dev/null", Mode: serial.Mode{DataBits: 9}},
+		{ID: "reader-1", Path: "/dev/null", Mode: serial.Mode{Parity: 7}},
+		{ID: "reader-1", Path: "/dev/null", Mode: serial.Mode{StopBits: 3}},
 	}
 	for _, r := range readers {
 		if err := r.Run(context.Background(), func(line.TagEvent) {}); err == nil {
-			t.Errorf("Run with path %q and format %v returned no error", r.Path, r.Format)
+			t.Errorf("Run with path %q, format %v and mode %+v returned no error", r.Path, r.Format, r.Mode)
 		}
 	}
 }
