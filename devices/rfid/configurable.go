@@ -17,12 +17,13 @@ import (
 // character (#, L, X or G) and an optional tag-type letter. The reserved
 // field, the data-block flag, the country code and the national
 // identification code follow, with TAB, ";", ",", space or nothing
-// between the fields. In decimal the
-// fields are 5, 1, 4 and 12 digits wide ("#A*00000*0*0982*000000255895"
-// with "*" standing for the delimiter); in hex they are 4, 1, 3 and 10
-// digits wide. DecodeAllflexCustom reads both, with leading zeros on.
-// The reader can also send the country as an ISO 3166 letter code or drop
-// leading zeros; those options are not decoded.
+// between the fields. In decimal the fields are 5, 1, 4 and 12 digits
+// wide, as in "#A*00000*0*0982*000000255895" where "*" is the delimiter.
+// In hex they are 4, 1, 3 and 10 digits wide. DecodeAllflexCustom reads
+// both, with leading zeros on.
+//
+// NOTE: the reader can also send the country as an ISO 3166 letter code
+// or drop leading zeros. Those options are not decoded.
 //
 // The Biomark HPR reader (user manual, tag output) sends
 // "20-07-2012 11:46:28 01 TAG 3DD.003BA20748": the reader's date and time,

@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// maxLine is the longest text line the framer collects. The longest
-// known format, a Biomark line with date and reader id, is 42 bytes, so
-// a longer run without a line ending is noise.
+// maxLine is the maximum length of a text line that the framer collects.
+// The longest known format, a Biomark line with date and reader id, is 42
+// bytes, so a longer run without a line ending is noise.
 const maxLine = 128
 
 // chunk is one complete line or frame cut from the byte stream, or a run

@@ -140,6 +140,7 @@ func (r *Reader) settings() (*Reader, error) {
 	if cfg.Format > FormatBiomark {
 		return nil, fmt.Errorf("rfid reader %q: invalid format %d", cfg.ID, cfg.Format)
 	}
+
 	if cfg.Mode.BaudRate == 0 {
 		cfg.Mode.BaudRate = DefaultBaudRate
 	}
@@ -149,12 +150,14 @@ func (r *Reader) settings() (*Reader, error) {
 	if err := checkMode(cfg.Mode); err != nil {
 		return nil, fmt.Errorf("rfid reader %q: %w", cfg.ID, err)
 	}
+
 	setDefault(&cfg.DedupWindow, DefaultDedupWindow)
 	setDefault(&cfg.ReadTimeout, DefaultReadTimeout)
 	setDefault(&cfg.LineTimeout, DefaultLineTimeout)
 	setDefault(&cfg.RetryMin, DefaultRetryMin)
 	setDefault(&cfg.RetryMax, DefaultRetryMax)
 	cfg.RetryMax = max(cfg.RetryMax, cfg.RetryMin)
+
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
