@@ -18,8 +18,8 @@ import (
 )
 
 // EncodeRead returns what a reader set to format sends for one read of
-// id, with the line ending the reader sends. FormatUnknown is not a
-// reader output, so it is rejected with the formats rfid decodes.
+// id, with the line ending the reader sends. It returns an error for
+// FormatUnknown, which no reader sends, and for an invalid id.
 func EncodeRead(format rfid.Format, id line.RFID) ([]byte, error) {
 	if _, err := line.ParseRFID(string(id)); err != nil {
 		return nil, err
@@ -76,8 +76,8 @@ func reverse(s string) string {
 	return string(b)
 }
 
-// ReaderSim is an ear-tag reader that writes its reads to Out. It is safe
-// for use by several goroutines.
+// ReaderSim is an ear-tag reader that writes its reads to an io.Writer.
+// It is safe for use by several goroutines.
 type ReaderSim struct {
 	Format rfid.Format
 
@@ -185,7 +185,9 @@ type Pty struct {
 }
 
 // StartPty starts socat to make a pty pair with its links in dir, which
-// must exist. It fails when socat is not installed.
+// must exist, and returns it with Path set to dir/reader. It fails when
+// socat is not installed. Writes block once the pty buffer is full and
+// nobody reads the driver's end.
 func StartPty(dir string) (*Pty, error) {
 	p := &Pty{Path: filepath.Join(dir, "reader"), dir: dir}
 	if err := p.start(); err != nil {
