@@ -58,7 +58,7 @@ func dotHex(id line.RFID) string {
 func EncodeFrame(id line.RFID, corrupt byte) []byte {
 	country, _ := strconv.ParseUint(id.Country(), 10, 16)
 	national, _ := strconv.ParseUint(id.National(), 10, 64)
-	body := reverse(fmt.Sprintf("%010X", national)) + reverse(fmt.Sprintf("%04X", country)) +
+	body := reverseHex(fmt.Sprintf("%010X", national)) + reverseHex(fmt.Sprintf("%04X", country)) +
 		"0" + "1" + "0000000000"
 	var checksum byte
 	for i := 0; i < len(body); i++ {
@@ -68,7 +68,7 @@ func EncodeFrame(id line.RFID, corrupt byte) []byte {
 	return append(frame, checksum^corrupt, ^checksum, 0x03)
 }
 
-func reverse(s string) string {
+func reverseHex(s string) string {
 	b := []byte(s)
 	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
 		b[i], b[j] = b[j], b[i]
@@ -212,7 +212,7 @@ func (p *Pty) start() error {
 	}()
 	p.cmd, p.done = cmd, done
 
-	if err := waitForLinks(done, driver, simEnd); err != nil {
+	if err := waitForPtyLinks(done, driver, simEnd); err != nil {
 		p.stop()
 		return err
 	}
@@ -237,8 +237,8 @@ func (p *Pty) start() error {
 	return nil
 }
 
-// waitForLinks waits up to 5 s for socat to create both links.
-func waitForLinks(done <-chan struct{}, links ...string) error {
+// waitForPtyLinks waits up to 5 s for socat to create both links.
+func waitForPtyLinks(done <-chan struct{}, links ...string) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for _, link := range links {
 		for {
