@@ -4,14 +4,20 @@
 //	tracectl [--data DIR] import registry FILE
 //	tracectl [--data DIR] import products FILE
 //	tracectl [--data DIR] journal verify
+//	tracectl decode tag|scale|printer-status [flags] < CAPTURE
 //
 // check replays a recorded slaughter day through the rules without devices
 // or a database. import loads a registry export or a product master into
 // the station database, all or nothing. journal verify checks the
 // database's hash chain and every journaled row against it.
 //
+// decode turns recorded device output (reader lines and frames, scale
+// streams or registers, printer status replies) into readings, for
+// commissioning.
+//
 // Exit status: 0 on success, 2 when the input or the command line is
-// invalid, 3 when journal verify finds a mismatch, 1 on any other failure.
+// invalid, 3 when journal verify finds a mismatch, 1 on any other failure,
+// including device output that decode cannot decode.
 package main
 
 import (
@@ -20,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"lambtrace/line"
 	"lambtrace/store"
@@ -58,10 +65,15 @@ func (e *inputError) Error() string { return e.err.Error() }
 func (e *inputError) Unwrap() error { return e.err }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runWithInput(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// run runs tracectl with an empty standard input.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runWithInput(args, strings.NewReader(""), stdout, stderr)
+}
+
+func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g, args, err := parseGlobals(args)
 	if err == nil && len(args) == 0 {
 		err = &usageError{key: "cli.no_command"}
@@ -74,6 +86,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			err = runImport(g, args[1:], stdout)
 		case "journal":
 			err = runJournal(g, args[1:], stdout)
+		case "decode":
+			err = runDecode(args[1:], stdin, stdout, stderr)
 		case "help", "-h", "--help":
 			err = flag.ErrHelp
 		default:
@@ -87,6 +101,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, errUndecodable):
+		return exitFailure
 	case errors.Is(err, flag.ErrHelp):
 		printUsage(stdout)
 		return exitOK
@@ -153,5 +169,17 @@ commands:
         validate a product master and load it into the database
   journal verify
         check the journal's hash chain and every journaled row against it
+  decode tag [--format auto|NAME]
+        read recorded reader output on stdin; print one RFID number per read
+  decode scale --format toledo|yaohua|and|keli|yaohua-line [--checksum]
+        read a recorded continuous scale stream on stdin; print one JSON
+        reading per frame
+  decode scale --profile NAME --registers ADDR:HEX,...
+        print the reading a Modbus profile gives for register values
+        (0-based addresses, 16-bit words in hex)
+  decode printer-status
+        read a recorded ~HS reply on stdin; print its flags as JSON
+
+decode exits 1 when any input cannot be decoded, naming it on stderr.
 `)
 }

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"lambtrace/devices/printer"
+	"lambtrace/devices/rfid"
+	"lambtrace/devices/scale"
+	"lambtrace/line"
+)
+
+// errUndecodable reports input that decoding rejected; each rejected read
+// was already reported on standard error.
+var errUndecodable = errors.New("undecodable input")
+
+// readingLine is the JSON form of one scale reading.
+type readingLine struct {
+	Grams     int64 `json:"grams"`
+	Stable    bool  `json:"stable"`
+	Overload  bool  `json:"overload"`
+	Underload bool  `json:"underload"`
+	Net       bool  `json:"net"`
+}
+
+// statusLine is the JSON form of a printer's ~HS status.
+type statusLine struct {
+	Ready         bool `json:"ready"`
+	PaperOut      bool `json:"paper_out"`
+	Paused        bool `json:"paused"`
+	HeadOpen      bool `json:"head_open"`
+	RibbonOut     bool `json:"ribbon_out"`
+	HeadTooHot    bool `json:"head_too_hot"`
+	BufferFull    bool `json:"buffer_full"`
+	LabelsPending int  `json:"labels_pending"`
+}
+
+func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return &usageError{key: "cli.decode_args"}
+	}
+	switch args[0] {
+	case "tag":
+		return decodeTags(args[1:], stdin, stdout, stderr)
+	case "scale":
+		return decodeScale(args[1:], stdin, stdout, stderr)
+	case "printer-status":
+		return decodePrinterStatus(args[1:], stdin, stdout, stderr)
+	}
+	return &usageError{key: "cli.decode_args"}
+}
+
+func parseFlags(fset *flag.FlagSet, args []string) error {
+	fset.SetOutput(io.Discard)
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+	}
+	if fset.NArg() > 0 {
+		return &usageError{key: "cli.extra_arguments", data: map[string]string{"arguments": strings.Join(fset.Args(), " ")}}
+	}
+	return nil
+}
+
+// reportUndecodable writes why input could not be decoded, in both
+// languages.
+func reportUndecodable(w io.Writer, err error) {
+	for _, lang := range line.Langs {
+		fmt.Fprintf(w, "tracectl: %s\n", line.Translate(lang, "cli.undecodable", map[string]string{"error": err.Error()}))
+	}
+}
+
+// decodeTags prints one RFID number per decoded read of recorded reader
+// output.
+func decodeTags(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("decode tag", flag.ContinueOnError)
+	formatName := fset.String("format", "auto", "reader output `format`: auto, allflex, tiris, digits, spaced, wl134, allflex-custom, dot-hex or biomark")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	format, err := rfid.ParseFormat(*formatName)
+	if err != nil {
+		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+	}
+	failed := false
+	err = rfid.DecodeStream(stdin, format, func(r line.TagRead) {
+		if r.Err != nil {
+			failed = true
+			reportUndecodable(stderr, r.Err)
+			return
+		}
+		fmt.Fprintln(stdout, r.RFID)
+	})
+	if err != nil {
+		return err
+	}
+	if failed {
+		return errUndecodable
+	}
+	return nil
+}
+
+// decodeScale prints the readings in a continuous ASCII stream, or the
+// reading that a profile gives for register values.
+func decodeScale(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("decode scale", flag.ContinueOnError)
+	formatName := fset.String("format", "", "continuous output `format`: toledo, yaohua, and, keli or yaohua-line")
+	checksum := fset.Bool("checksum", false, "Toledo frames carry a checksum byte")
+	profileName := fset.String("profile", "", "Modbus register `profile` name")
+	registers := fset.String("registers", "", "0-based register addresses and 16-bit words, `ADDR:HEX,…`")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	switch {
+	case *profileName != "" && *formatName == "":
+		profile, ok := scale.LookupProfile(*profileName)
+		if !ok {
+			return &usageError{key: "cli.unknown_profile", data: map[string]string{"profile": *profileName}}
+		}
+		regs, err := parseRegisters(*registers)
+		if err != nil {
+			return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+		}
+		r, err := scale.Decode(profile, regs)
+		if err != nil {
+			reportUndecodable(stderr, err)
+			return errUndecodable
+		}
+		return enc.Encode(toReadingLine(r))
+	case *formatName != "" && *profileName == "":
+		format, err := scale.ParseStreamFormat(*formatName)
+		if err != nil {
+			return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+		}
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return err
+		}
+		framer := scale.NewStreamFramer(format, *checksum)
+		framer.Push(data)
+		failed := false
+		for {
+			frame, skipped, ok := framer.Next()
+			if len(skipped) > 0 {
+				failed = true
+				reportUndecodable(stderr, fmt.Errorf("%d bytes outside any frame: %q", len(skipped), skipped))
+			}
+			if !ok {
+				break
+			}
+			r, err := scale.ParseFrame(format, frame, scale.FrameOptions{Checksum: *checksum})
+			if err != nil {
+				failed = true
+				reportUndecodable(stderr, err)
+				continue
+			}
+			if err := enc.Encode(toReadingLine(r)); err != nil {
+				return err
+			}
+		}
+		if failed {
+			return errUndecodable
+		}
+		return nil
+	}
+	return &usageError{key: "cli.decode_scale_args"}
+}
+
+func toReadingLine(r line.Reading) readingLine {
+	return readingLine{Grams: r.Grams.Grams(), Stable: r.Stable, Overload: r.Overload, Underload: r.Underload, Net: r.Net}
+}
+
+// parseRegisters reads "ADDR:HEX,…" with decimal 0-based addresses and
+// 16-bit words in hex.
+func parseRegisters(s string) (map[uint16]uint16, error) {
+	out := make(map[uint16]uint16)
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New("--registers is empty; expected ADDR:HEX,…")
+	}
+	for _, pair := range strings.Split(s, ",") {
+		addrText, wordText, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		if !ok {
+			return nil, fmt.Errorf("register %q: expected ADDR:HEX", pair)
+		}
+		addr, err := strconv.ParseUint(addrText, 10, 16)
+		if err != nil {
+			return nil, fmt.Errorf("register address %q: expected a decimal number from 0 to 65535", addrText)
+		}
+		word, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(wordText), "0x"), 16, 16)
+		if err != nil {
+			return nil, fmt.Errorf("register %d value %q: expected 1 to 4 hex digits", addr, wordText)
+		}
+		out[uint16(addr)] = uint16(word)
+	}
+	return out, nil
+}
+
+// decodePrinterStatus prints the flags of a recorded ~HS reply.
+func decodePrinterStatus(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("decode printer-status", flag.ContinueOnError)
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	data, err := io.ReadAll(io.LimitReader(stdin, printer.MaxStatusReply+1))
+	if err != nil {
+		return err
+	}
+	s, err := printer.ParseStatus(data)
+	if err != nil {
+		reportUndecodable(stderr, err)
+		return errUndecodable
+	}
+	return json.NewEncoder(stdout).Encode(statusLine{Ready: s.Ready(), PaperOut: s.PaperOut, Paused: s.Paused,
+		HeadOpen: s.HeadOpen, RibbonOut: s.RibbonOut, HeadTooHot: s.HeadTooHot, BufferFull: s.BufferFull,
+		LabelsPending: s.LabelsPending})
+}
