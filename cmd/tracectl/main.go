@@ -5,6 +5,7 @@
 //	tracectl [--data DIR] import products FILE
 //	tracectl [--data DIR] journal verify
 //	tracectl decode tag|scale|printer-status [flags] < CAPTURE
+//	tracectl probe scale|reader|printer [flags]
 //
 // check replays a recorded slaughter day through the rules without devices
 // or a database. import loads a registry export or a product master into
@@ -13,7 +14,7 @@
 //
 // decode turns recorded device output (reader lines and frames, scale
 // streams or registers, printer status replies) into readings, for
-// commissioning.
+// commissioning; probe shows what a live device sends.
 //
 // Exit status: 0 on success, 2 when the input or the command line is
 // invalid, 3 when journal verify finds a mismatch, 1 on any other failure,
@@ -88,6 +89,8 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 			err = runJournal(g, args[1:], stdout)
 		case "decode":
 			err = runDecode(args[1:], stdin, stdout, stderr)
+		case "probe":
+			err = runProbe(args[1:], stdout, stderr)
 		case "help", "-h", "--help":
 			err = flag.ErrHelp
 		default:
@@ -180,6 +183,15 @@ commands:
   decode printer-status
         read a recorded ~HS reply on stdin; print its flags as JSON
 
+  probe scale --modbus tcp://HOST:PORT|rtu:///dev/PATH?baud=B&parity=P
+              --profile NAME [--unit N] [--count N] [--interval D]
+        poll a Modbus indicator and print one JSON reading per poll
+  probe reader --port PATH [--format NAME] [--baud B] [--parity P] [--count N]
+        show every read of a serial ear-tag reader, raw and decoded
+  probe printer --addr HOST:PORT
+        ask a ZPL printer for its ~HS status; print the reply and its flags
+
 decode exits 1 when any input cannot be decoded, naming it on stderr.
+probe runs until interrupted or --count is reached.
 `)
 }

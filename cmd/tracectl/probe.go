@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.bug.st/serial"
+
+	"lambtrace/devices/printer"
+	"lambtrace/devices/rfid"
+	"lambtrace/devices/scale"
+	"lambtrace/line"
+)
+
+// probeLogger writes device log lines to stderr, so they do not mix with
+// the readings on stdout.
+func probeLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// probeContext ends on SIGINT or SIGTERM.
+func probeContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func runProbe(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return &usageError{key: "cli.probe_args"}
+	}
+	ctx, stop := probeContext()
+	defer stop()
+	switch args[0] {
+	case "scale":
+		return probeScale(ctx, args[1:], stdout, stderr)
+	case "reader":
+		return probeReader(ctx, args[1:], stdout, stderr)
+	case "printer":
+		return probePrinter(ctx, args[1:], stdout, stderr)
+	}
+	return &usageError{key: "cli.probe_args"}
+}
+
+// probeScale polls a Modbus indicator and prints each reading as JSON.
+func probeScale(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("probe scale", flag.ContinueOnError)
+	target := fset.String("modbus", "", "indicator `URL`: tcp://HOST:PORT or rtu:///dev/PATH?baud=9600&parity=N&databits=8&stopbits=1")
+	profileName := fset.String("profile", "", "register `profile` name")
+	unit := fset.Uint("unit", 1, "Modbus unit `id`")
+	count := fset.Int("count", 0, "stop after `N` readings; 0 polls until interrupted")
+	interval := fset.Duration("interval", 200*time.Millisecond, "poll `interval`")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	profile, ok := scale.LookupProfile(*profileName)
+	if !ok {
+		return &usageError{key: "cli.unknown_profile", data: map[string]string{"profile": *profileName}}
+	}
+	if *unit > 247 {
+		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": "--unit must be 0 to 247"}}
+	}
+	s := &scale.ModbusScale{ID: "probe", Profile: profile, UnitID: byte(*unit), PollInterval: *interval, Logger: probeLogger(stderr)}
+	if err := parseModbusTarget(*target, s); err != nil {
+		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	enc := json.NewEncoder(stdout)
+	seen := 0
+	err := s.Run(ctx, func(r line.Reading) {
+		enc.Encode(toReadingLine(r))
+		seen++
+		if *count > 0 && seen >= *count {
+			cancel()
+		}
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// parseModbusTarget reads tcp://HOST:PORT or rtu:///dev/PATH?baud=…
+// into the scale's address or serial settings.
+func parseModbusTarget(target string, s *scale.ModbusScale) error {
+	u, err := url.Parse(target)
+	if err != nil || target == "" {
+		return fmt.Errorf("--modbus %q: expected tcp://HOST:PORT or rtu:///dev/PATH?baud=…", target)
+	}
+	switch u.Scheme {
+	case "tcp":
+		if u.Host == "" || u.Port() == "" {
+			return fmt.Errorf("--modbus %q: expected tcp://HOST:PORT", target)
+		}
+		s.Address = u.Host
+		return nil
+	case "rtu":
+		q := u.Query()
+		number := func(name string, def int) (int, error) {
+			v := q.Get(name)
+			if v == "" {
+				return def, nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return 0, fmt.Errorf("--modbus %s=%q: expected a number", name, v)
+			}
+			return n, nil
+		}
+		baud, err := number("baud", 0)
+		if err != nil {
+			return err
+		}
+		if baud == 0 || q.Get("parity") == "" {
+			return fmt.Errorf("--modbus %q: RTU needs baud= and parity= (N, E or O); they are never guessed", target)
+		}
+		dataBits, err := number("databits", 8)
+		if err != nil {
+			return err
+		}
+		stopBits, err := number("stopbits", 1)
+		if err != nil {
+			return err
+		}
+		s.Serial = scale.SerialConfig{Path: u.Path, BaudRate: baud, DataBits: dataBits,
+			Parity: strings.ToUpper(q.Get("parity")), StopBits: stopBits}
+		return nil
+	}
+	return fmt.Errorf("--modbus %q: the scheme must be tcp or rtu", target)
+}
+
+// probeReader shows every read of a serial ear-tag reader, raw and
+// decoded, repeats included.
+func probeReader(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("probe reader", flag.ContinueOnError)
+	port := fset.String("port", "", "serial port `path`, preferably under /dev/serial/by-id")
+	formatName := fset.String("format", "auto", "reader output `format`")
+	baud := fset.Int("baud", 9600, "baud `rate`")
+	parity := fset.String("parity", "N", "parity: N, E or O")
+	count := fset.Int("count", 0, "stop after `N` reads; 0 reads until interrupted")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if *port == "" {
+		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": "--port is required"}}
+	}
+	format, err := rfid.ParseFormat(*formatName)
+	if err != nil {
+		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+	}
+	parities := map[string]serial.Parity{"N": serial.NoParity, "E": serial.EvenParity, "O": serial.OddParity}
+	p, ok := parities[strings.ToUpper(*parity)]
+	if !ok {
+		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": "--parity must be N, E or O"}}
+	}
+	r := rfid.NewReader("probe", *port)
+	r.Format = format
+	r.Mode = serial.Mode{BaudRate: *baud, DataBits: 8, Parity: p, StopBits: serial.OneStopBit}
+	r.DedupWindow = time.Nanosecond // show every read the reader sends
+	r.Logger = probeLogger(stderr)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	seen := 0
+	err = r.Run(ctx, func(e line.TagEvent) {
+		if e.Err != nil {
+			fmt.Fprintf(stdout, "%s  %q  %v\n", e.At.Format(time.TimeOnly), e.Raw, e.Err)
+		} else {
+			fmt.Fprintf(stdout, "%s  %q  %s\n", e.At.Format(time.TimeOnly), e.Raw, e.RFID)
+		}
+		seen++
+		if *count > 0 && seen >= *count {
+			cancel()
+		}
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// probePrinter asks a ZPL printer for its ~HS status and shows the raw
+// reply and its flags.
+func probePrinter(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("probe printer", flag.ContinueOnError)
+	addr := fset.String("addr", "", "printer `HOST:PORT`; the port defaults to 9100")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if *addr == "" {
+		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": "--addr is required"}}
+	}
+	p := printer.NewTCP("probe", *addr)
+	p.Logger = probeLogger(stderr)
+	defer p.Close()
+	s, err := p.Status(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "raw: %q\n", s.Raw)
+	return json.NewEncoder(stdout).Encode(statusLine{Ready: s.Ready(), PaperOut: s.PaperOut, Paused: s.Paused,
+		HeadOpen: s.HeadOpen, RibbonOut: s.RibbonOut, HeadTooHot: s.HeadTooHot, BufferFull: s.BufferFull,
+		LabelsPending: s.LabelsPending})
+}
