@@ -22,6 +22,11 @@
 // It then stops what it started, socat included, and exits 0. Invalid
 // flags exit 2, and failures at run time exit 1.
 //
+// Unlike a serial line, a pty pair keeps what the simulator writes while
+// the station has the port closed: the station reads those reads or
+// frames in a burst when it opens the port. Start the station before the
+// simulator when stale weights or reads would matter.
+//
 // # Weight scripts
 //
 // A script is a comma-separated list of steps that follow each other.
@@ -61,7 +66,8 @@ import (
 	"syscall"
 )
 
-// session is what a subcommand takes from the process.
+// session is the logger, standard streams and ready callback that a
+// subcommand uses in place of the process-wide ones.
 type session struct {
 	logger *slog.Logger
 	stdin  io.Reader
@@ -199,6 +205,11 @@ func printCommandHelp(w io.Writer, c *command) {
 	c.flags.SetOutput(w)
 	c.flags.PrintDefaults()
 	c.flags.SetOutput(io.Discard)
+}
+
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }
 
 func contains(list []string, s string) bool {

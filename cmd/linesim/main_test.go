@@ -109,6 +109,8 @@ func TestUsageErrors(t *testing.T) {
 		{"RTUUnitZero", []string{"scale-rtu", "--pty", dir, "--profile", "w100", "--unit", "0"}},
 		{"ASCIIChecksumNotToledo", []string{"scale-ascii", "--pty", dir, "--format", "and", "--checksum"}},
 		{"ASCIIOverloadKeli", []string{"scale-ascii", "--pty", dir, "--format", "keli", "--script", "settle:1000,overload:200000:1s"}},
+		{"ReaderMissingDir", []string{"reader", "--pty", dir + "/missing", "--tag", "156000011051554"}},
+		{"ASCIIMissingDir", []string{"scale-ascii", "--pty", dir + "/missing", "--format", "and"}},
 		{"PrinterMissingJobsDir", []string{"printer", "--addr", "127.0.0.1:0", "--jobs", dir + "/missing"}},
 	}
 	for _, tt := range tests {

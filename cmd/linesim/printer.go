@@ -55,10 +55,8 @@ func newPrinterCommand() *command {
 		if err != nil {
 			return err
 		}
-		if *jobs != "" {
-			if info, err := os.Stat(*jobs); err != nil || !info.IsDir() {
-				return fmt.Errorf("--jobs directory %s does not exist: create it first", *jobs)
-			}
+		if *jobs != "" && !isDir(*jobs) {
+			return fmt.Errorf("--jobs directory %s does not exist: create it first", *jobs)
 		}
 		return nil
 	}
@@ -80,7 +78,8 @@ func runPrinter(ctx context.Context, s *session, address, jobsDir string) error 
 	s.ready(server.Addr())
 
 	go readPrinterCommands(s.stdin, s.stdout, printer, log)
-	// The writer stops after the server, so it sees every job received.
+	// The writer stops after the server, so it writes every job received
+	// before the stop.
 	writerCtx, stopWriter := context.WithCancel(context.Background())
 	writerDone := make(chan struct{})
 	go func() {

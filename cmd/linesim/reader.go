@@ -70,6 +70,8 @@ func newReaderCommand() *command {
 		switch {
 		case *dir == "":
 			return errors.New("missing --pty DIR")
+		case !isDir(*dir):
+			return fmt.Errorf("--pty directory %s does not exist: create it first", *dir)
 		case !contains(readerFormats, strings.ToLower(*formatName)):
 			return fmt.Errorf("invalid --format %q: expected %s", *formatName, strings.Join(readerFormats, ", "))
 		case *linerun == "" && len(tags) == 0:
@@ -148,8 +150,8 @@ func runReader(ctx context.Context, s *session, dir string, reads []readerRead, 
 			<-ctx.Done()
 		}
 	case <-ctx.Done():
-		// Writes block while nobody reads the station's end and the pty
-		// buffers are full, so wait only a bounded time.
+		// Writes block once the pty buffers are full and no program reads
+		// the station's end, so wait only a bounded time.
 		select {
 		case <-done:
 		case <-time.After(readerStuckWait):

@@ -139,6 +139,8 @@ func newScaleRTUCommand() *command {
 		switch {
 		case *dir == "":
 			return errors.New("missing --pty DIR")
+		case !isDir(*dir):
+			return fmt.Errorf("--pty directory %s does not exist: create it first", *dir)
 		case *baud <= 0:
 			return fmt.Errorf("invalid --baud %d: expected a positive rate such as 9600 or 19200", *baud)
 		case *unit < 1 || *unit > 247:
@@ -207,6 +209,8 @@ func newScaleASCIICommand() *command {
 		switch {
 		case *dir == "":
 			return errors.New("missing --pty DIR")
+		case !isDir(*dir):
+			return fmt.Errorf("--pty directory %s does not exist: create it first", *dir)
 		case *decimals < 0 || *decimals > 3:
 			return fmt.Errorf("invalid --decimals %d: expected 0 to 3", *decimals)
 		case *interval <= 0:

@@ -113,7 +113,7 @@ func parseScript(text string, noise line.Mass) (*parsedScript, error) {
 			minArgs = 1
 		}
 		if len(values) < minArgs || len(values) > step.args {
-			return nil, fmt.Errorf("script step %d %q: %s takes %s", i+1, item, name, stepUsage[name])
+			return nil, fmt.Errorf("script step %d %q: %s expects %s", i+1, item, name, stepUsage[name])
 		}
 		if err := step.add(parsed.script, values); err != nil {
 			return nil, fmt.Errorf("script step %d %q: %w", i+1, item, err)
