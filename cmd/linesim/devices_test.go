@@ -61,27 +61,31 @@ func nextTag(t *testing.T, events <-chan line.TagEvent) line.TagEvent {
 
 func TestReaderSendsTags(t *testing.T) {
 	requireSocat(t)
-	dir := t.TempDir()
-	tags := []line.RFID{"156000011051554", "156000011051555"}
-	// --repeat 0 sends the list until the test ends, so a read sent before
-	// the driver opened the pty is sent again.
-	cmd := startCommand(t, "reader", "--pty", dir, "--format", "tiris",
-		"--tag", string(tags[0]), "--tag", string(tags[1]), "--interval", "50ms", "--repeat", "0")
-	if want := filepath.Join(dir, "reader"); cmd.endpoint != want {
-		t.Errorf("reader endpoint = %s, want %s", cmd.endpoint, want)
-	}
+	tags := []line.RFID{"156000011051554", "982000000255895"}
+	for _, format := range readerFormats {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			// --repeat 0 sends the list until the test ends, so a read sent
+			// before the driver opened the pty is sent again.
+			cmd := startCommand(t, "reader", "--pty", dir, "--format", format,
+				"--tag", string(tags[0]), "--tag", string(tags[1]), "--interval", "50ms", "--repeat", "0")
+			if want := filepath.Join(dir, "reader"); cmd.endpoint != want {
+				t.Errorf("reader endpoint = %s, want %s", cmd.endpoint, want)
+			}
 
-	events := collectTags(t, cmd.endpoint)
-	seen := map[line.RFID]bool{}
-	for len(seen) < len(tags) {
-		e := nextTag(t, events)
-		if e.Err != nil {
-			t.Fatalf("reader delivered %q with error %v", e.Raw, e.Err)
-		}
-		if e.RFID != tags[0] && e.RFID != tags[1] {
-			t.Fatalf("reader delivered %s, want one of %v", e.RFID, tags)
-		}
-		seen[e.RFID] = true
+			events := collectTags(t, cmd.endpoint)
+			seen := map[line.RFID]bool{}
+			for len(seen) < len(tags) {
+				e := nextTag(t, events)
+				if e.Err != nil {
+					t.Fatalf("reader delivered %q with error %v", e.Raw, e.Err)
+				}
+				if e.RFID != tags[0] && e.RFID != tags[1] {
+					t.Fatalf("reader delivered %s, want one of %v", e.RFID, tags)
+				}
+				seen[e.RFID] = true
+			}
+		})
 	}
 }
 

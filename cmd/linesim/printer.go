@@ -87,11 +87,11 @@ func runPrinter(ctx context.Context, s *session, address, jobsDir string) error 
 		writeJobs(writerCtx, printer, jobsDir, log)
 	}()
 
-	server.Run(ctx)
+	err = server.Run(ctx)
 	stopWriter()
 	<-writerDone
 	log.Info("zpl printer stopped", "jobs", printer.JobCount(), "status_requests", printer.StatusRequests())
-	return nil
+	return err
 }
 
 // readPrinterCommands applies the commands read from in until in ends.

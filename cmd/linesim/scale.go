@@ -115,9 +115,9 @@ func runScaleTCP(ctx context.Context, s *session, address string, profile scale.
 	log.Info("modbus tcp indicator started", "script_length", script.Duration())
 	s.ready(front.Addr())
 
-	front.Run(ctx)
+	err = front.Run(ctx)
 	log.Info("modbus tcp indicator stopped", "reads", indicator.Reads(), "zeros", indicator.Zeros(), "tares", indicator.Tares())
-	return nil
+	return err
 }
 
 func newScaleRTUCommand() *command {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -37,8 +38,9 @@ func listenLoopback(address string, log *slog.Logger, serve func(net.Conn) error
 func (t *tcpServer) Addr() string { return t.listener.Addr().String() }
 
 // Run accepts connections until ctx is done, then closes the listener and
-// every connection and waits for their goroutines.
-func (t *tcpServer) Run(ctx context.Context) {
+// every connection and waits for their goroutines. It returns the error of
+// an accept that failed before ctx was done.
+func (t *tcpServer) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() {
 		t.listener.Close()
 		t.mu.Lock()
@@ -49,11 +51,12 @@ func (t *tcpServer) Run(ctx context.Context) {
 	})
 	defer stop()
 
+	var acceptErr error
 	for {
 		conn, err := t.listener.Accept()
 		if err != nil {
 			if ctx.Err() == nil {
-				t.log.Error("accept failed, no more connections", "err", err)
+				acceptErr = fmt.Errorf("accept on %s: %w", t.Addr(), err)
 			}
 			break
 		}
@@ -70,6 +73,7 @@ func (t *tcpServer) Run(ctx context.Context) {
 		go t.handle(ctx, conn)
 	}
 	t.wg.Wait()
+	return acceptErr
 }
 
 func (t *tcpServer) handle(ctx context.Context, conn net.Conn) {
