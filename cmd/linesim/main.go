@@ -66,6 +66,15 @@ import (
 	"syscall"
 )
 
+// Log attribute keys.
+const (
+	keyDevice = "device" // simulated device: reader, scale-tcp, scale-rtu, scale-ascii or printer
+	keyPath   = "path"   // pty link the station opens
+	keyAddr   = "addr"   // address the simulator listens on
+	keyClient = "client" // address of a connected station
+	keyError  = "err"
+)
+
 // session is the logger, standard streams and ready callback that a
 // subcommand uses in place of the process-wide ones.
 type session struct {
@@ -135,7 +144,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "linesim: %v\nRun 'linesim help' for the subcommands and their flags.\n", err)
 		os.Exit(2)
 	default:
-		logger.Error("linesim failed", "err", err)
+		logger.Error("linesim failed", keyError, err)
 		os.Exit(1)
 	}
 }

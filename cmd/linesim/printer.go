@@ -68,12 +68,12 @@ func newPrinterCommand() *command {
 
 func runPrinter(ctx context.Context, s *session, address, jobsDir string) error {
 	printer := sim.NewPrinter()
-	log := s.logger.With("device", "printer")
+	log := s.logger.With(keyDevice, "printer")
 	server, err := listenLoopback(address, log, func(conn net.Conn) error { return printer.Serve(conn) })
 	if err != nil {
 		return fmt.Errorf("listen for zpl on %s: %w", address, err)
 	}
-	log = log.With("addr", server.Addr())
+	log = log.With(keyAddr, server.Addr())
 	log.Info("zpl printer started", "jobs_dir", jobsDir)
 	s.ready(server.Addr())
 
@@ -170,7 +170,7 @@ func writeJobs(ctx context.Context, printer *sim.Printer, dir string, log *slog.
 			}
 			path := filepath.Join(dir, fmt.Sprintf("%04d.zpl", number))
 			if err := os.WriteFile(path, jobs[written], 0o644); err != nil {
-				log.Error("write job failed", "job", number, "err", err)
+				log.Error("write job failed", "job", number, keyError, err)
 				continue
 			}
 			log.Info("job received", "job", number, "bytes", len(jobs[written]), "file", path)

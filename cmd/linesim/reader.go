@@ -133,7 +133,7 @@ func runReader(ctx context.Context, s *session, dir string, reads []readerRead, 
 	if err != nil {
 		return fmt.Errorf("start reader pty in %s: %w", dir, err)
 	}
-	log := s.logger.With("device", "reader", "path", pty.Path)
+	log := s.logger.With(keyDevice, "reader", keyPath, pty.Path)
 	device, _ := pty.Device()
 	log.Info("reader simulator started", "tty", device, "reads", len(reads), "interval", interval, "repeat", repeat)
 	s.ready(pty.Path)
@@ -162,7 +162,7 @@ func runReader(ctx context.Context, s *session, dir string, reads []readerRead, 
 	}
 
 	if err := pty.Close(); err != nil {
-		log.Warn("remove pty link failed", "err", err)
+		log.Warn("remove pty link failed", keyError, err)
 	}
 	log.Info("reader simulator stopped")
 	if sendErr != nil {

@@ -106,12 +106,12 @@ func runScaleTCP(ctx context.Context, s *session, address string, profile scale.
 	}
 	defer server.Close()
 
-	log := s.logger.With("device", "scale-tcp", "profile", profile.Name)
+	log := s.logger.With(keyDevice, "scale-tcp", "profile", profile.Name)
 	front, err := listenLoopback(address, log, relayTo(server.Addr))
 	if err != nil {
 		return fmt.Errorf("listen for modbus tcp on %s: %w", address, err)
 	}
-	log = log.With("addr", front.Addr())
+	log = log.With(keyAddr, front.Addr())
 	log.Info("modbus tcp indicator started", "script_length", script.Duration())
 	s.ready(front.Addr())
 
@@ -168,7 +168,7 @@ func runScaleRTU(ctx context.Context, s *session, dir string, profile scale.Prof
 	}
 	defer pair.Close()
 
-	log := s.logger.With("device", "scale-rtu", "profile", profile.Name, "path", pair.Station)
+	log := s.logger.With(keyDevice, "scale-rtu", "profile", profile.Name, keyPath, pair.Station)
 	slave, err := sim.StartRTU(indicator, pair.Simulator, baud, unit)
 	if err != nil {
 		return err
@@ -178,7 +178,7 @@ func runScaleRTU(ctx context.Context, s *session, dir string, profile scale.Prof
 
 	<-ctx.Done()
 	if err := slave.Close(); err != nil {
-		log.Warn("close rtu port failed", "err", err)
+		log.Warn("close rtu port failed", keyError, err)
 	}
 	pair.Close()
 	log.Info("modbus rtu indicator stopped", "reads", indicator.Reads(), "crc_errors", slave.CRCErrors())
@@ -281,7 +281,7 @@ func runScaleASCII(ctx context.Context, s *session, dir string, stream *sim.ASCI
 	}
 	defer pair.Close()
 
-	log := s.logger.With("device", "scale-ascii", "format", stream.Format.String(), "path", pair.Station)
+	log := s.logger.With(keyDevice, "scale-ascii", "format", stream.Format.String(), keyPath, pair.Station)
 	// The end is opened as an os.File, which Go polls, so that closing it
 	// ends a write that the full pty buffer blocks.
 	end, err := os.OpenFile(pair.Simulator, os.O_RDWR|syscall.O_NOCTTY, 0)
@@ -295,7 +295,7 @@ func runScaleASCII(ctx context.Context, s *session, dir string, stream *sim.ASCI
 		// Rate-limited, because the same weight repeats every frame.
 		if time.Since(lastWarning) >= 10*time.Second {
 			lastWarning = time.Now()
-			log.Warn("weight cannot be shown in this format, repeating the last frame", "grams", int64(grams), "err", err)
+			log.Warn("weight cannot be shown in this format, repeating the last frame", "grams", int64(grams), keyError, err)
 		}
 	})
 	log.Info("ascii scale started", "checksum", stream.Checksum, "interval", stream.Interval, "socat_pid", pair.Pid(), "script_length", script.Duration())

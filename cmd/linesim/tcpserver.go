@@ -30,6 +30,7 @@ func listenLoopback(address string, log *slog.Logger, serve func(net.Conn) error
 	if err != nil {
 		return nil, err
 	}
+	log = log.With(keyAddr, listener.Addr().String())
 	return &tcpServer{listener: listener, log: log, serve: serve, conns: map[net.Conn]struct{}{}}, nil
 }
 
@@ -78,7 +79,7 @@ func (t *tcpServer) Run(ctx context.Context) error {
 
 func (t *tcpServer) handle(ctx context.Context, conn net.Conn) {
 	defer t.wg.Done()
-	log := t.log.With("client", conn.RemoteAddr().String())
+	log := t.log.With(keyClient, conn.RemoteAddr().String())
 	log.Info("client connected")
 
 	err := t.serve(conn)
@@ -88,7 +89,7 @@ func (t *tcpServer) handle(ctx context.Context, conn net.Conn) {
 	t.mu.Unlock()
 
 	if err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
-		log.Warn("client disconnected", "err", err)
+		log.Warn("client disconnected", keyError, err)
 		return
 	}
 	log.Info("client disconnected")
