@@ -56,7 +56,7 @@ func newReaderCommand() *command {
 	linerun := fs.String("linerun", "", "lambtrace-linerun/1 file whose passes are sent as recorded, garbled ones included")
 	var tags tagList
 	fs.Var(&tags, "tag", "ear tag number to read, the 15 digits of an ISO 11784 `RFID`; repeat the flag for several tags")
-	interval := fs.Duration("interval", 2*time.Second, "time between two reads")
+	interval := fs.Duration("interval", 2*time.Second, "time between two reads, such as 2s or 500ms")
 	repeat := fs.Int("repeat", 1, "times to send the whole list of reads; 0 repeats until stopped")
 
 	var format rfid.Format

@@ -25,7 +25,7 @@ type scriptFlags struct {
 func addScriptFlags(fs *flag.FlagSet) *scriptFlags {
 	f := &scriptFlags{}
 	f.text = fs.String("script", defaultScript, "weight script: comma-separated steps settle:MASS[:DURATION], hold:DURATION, swing:AMPLITUDE:PERIOD:DURATION, spike:MASS:DURATION, drift:MASS:DURATION (per second), overload:MASS:DURATION; MASS in whole grams or with a unit (18.28kg); it loops when it ends")
-	fs.Var(&f.noise, "noise", "random noise added to every weight, up to ± this `MASS`, such as 5g (default 0 g)")
+	fs.Var(&f.noise, "noise", "random noise added to every weight, up to ± `MASS`, such as 5g (default 0 g)")
 	return f
 }
 
@@ -195,7 +195,7 @@ func newScaleASCIICommand() *command {
 	formatName := fs.String("format", "", "continuous output format: toledo, yaohua, and, keli or yaohua-line (required)")
 	checksum := fs.Bool("checksum", false, "end each toledo frame with its checksum byte")
 	decimals := fs.Int("decimals", 2, "decimals the indicator displays in kilograms, 0 to 3; weights are rounded to that step")
-	interval := fs.Duration("interval", sim.DefaultASCIIScaleInterval, "time between two frames")
+	interval := fs.Duration("interval", sim.DefaultASCIIScaleInterval, "time between two frames, such as 100ms")
 	script := addScriptFlags(fs)
 
 	var format scale.StreamFormat
