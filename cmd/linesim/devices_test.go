@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,6 +160,35 @@ func TestReaderSendsLineRunAsRecorded(t *testing.T) {
 		if e.Err != nil || e.RFID != want {
 			t.Errorf("pass %d delivered as %s, %v, want %s", pass.Number, e.RFID, e.Err, want)
 		}
+	}
+}
+
+func TestReaderStopsWithFullPty(t *testing.T) {
+	requireSocat(t)
+	// One round of reads is larger than the pty pair buffers, about 37 kB
+	// on Linux 6, so the writer blocks soon when no program reads.
+	path := writeLineRun(t, 3, 2, strings.Repeat("LA 156 000011051554 ", 3000))
+	var logs lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &session{logger: logger, stdout: io.Discard, ready: func(string) {}}
+	done := make(chan error, 1)
+	go func() {
+		done <- execute(ctx, []string{"reader", "--pty", t.TempDir(), "--linerun", path, "--interval", "1ms", "--repeat", "0"}, s)
+	}()
+
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("reader returned %v, want nil", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatalf("reader did not stop within %v with a full pty", waitLimit)
+	}
+	if !strings.Contains(logs.String(), "draining the station's end") {
+		t.Errorf("reader stopped without draining, so the pty was not full; logs:\n%s", logs.String())
 	}
 }
 

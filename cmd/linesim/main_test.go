@@ -47,11 +47,17 @@ type runningCommand struct {
 // ends, then cancels it and checks that it returned nil.
 func startCommand(t *testing.T, args ...string) *runningCommand {
 	t.Helper()
+	return startLoggedCommand(t, slog.New(slog.DiscardHandler), args...)
+}
+
+// startLoggedCommand is startCommand with the command logging to logger.
+func startLoggedCommand(t *testing.T, logger *slog.Logger, args ...string) *runningCommand {
+	t.Helper()
 	stdinReader, stdinWriter := io.Pipe()
 	ready := make(chan string, 1)
 	r := &runningCommand{stdin: stdinWriter, stdout: &lockedBuffer{}}
 	s := &session{
-		logger: slog.New(slog.DiscardHandler),
+		logger: logger,
 		stdin:  stdinReader,
 		stdout: r.stdout,
 		ready:  func(endpoint string) { ready <- endpoint },

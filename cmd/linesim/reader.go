@@ -5,8 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"lambtrace/devices/rfid"
@@ -155,9 +158,15 @@ func runReader(ctx context.Context, s *session, dir string, reads []readerRead, 
 		select {
 		case <-done:
 		case <-time.After(readerStuckWait):
-			// NOTE: sim.Pty has no write deadline, so a blocked write can
-			// only end by closing the pty under it.
-			log.Warn("a read is still blocked on the full pty, closing it anyway")
+			// sim.Pty has no write deadline, and closing it under a
+			// blocked write is a data race, so read the station's end
+			// until the write completes.
+			log.Warn("a read is blocked on the full pty, draining the station's end")
+			if err := drainUntil(pty.Path, done); err != nil {
+				// NOTE: closing the pty below then races with the
+				// blocked write, which is the only way left to end it.
+				log.Error("drain failed, closing the pty under the blocked write", keyError, err)
+			}
 		}
 	}
 
@@ -190,4 +199,17 @@ func sendReads(ctx context.Context, log *slog.Logger, reader *sim.ReaderSim, rea
 		}
 	}
 	return nil
+}
+
+// drainUntil reads and discards what waits at the station's end of the
+// pty at path until done delivers, so that a write blocked on full pty
+// buffers completes.
+func drainUntil(path string, done <-chan error) error {
+	end, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return fmt.Errorf("open %s to drain it: %w", path, err)
+	}
+	go io.Copy(io.Discard, end)
+	<-done
+	return end.Close()
 }
