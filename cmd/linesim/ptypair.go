@@ -64,6 +64,9 @@ func startPtyPair(dir, name string) (*ptyPair, error) {
 	return p, nil
 }
 
+// Exited is closed when socat has exited.
+func (p *ptyPair) Exited() <-chan struct{} { return p.done }
+
 // Pid returns socat's process id.
 func (p *ptyPair) Pid() int { return p.cmd.Process.Pid }
 

@@ -176,13 +176,18 @@ func runScaleRTU(ctx context.Context, s *session, dir string, profile scale.Prof
 	log.Info("modbus rtu indicator started", "unit", unit, "baud", baud, "socat_pid", pair.Pid(), "script_length", script.Duration())
 	s.ready(pair.Station)
 
-	<-ctx.Done()
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case <-pair.Exited():
+		runErr = fmt.Errorf("socat (pid %d) for %s exited", pair.Pid(), pair.Station)
+	}
 	if err := slave.Close(); err != nil {
 		log.Warn("close rtu port failed", keyError, err)
 	}
 	pair.Close()
 	log.Info("modbus rtu indicator stopped", "reads", indicator.Reads(), "crc_errors", slave.CRCErrors())
-	return nil
+	return runErr
 }
 
 // asciiFormatsWithOverload are the stream formats that can report an
