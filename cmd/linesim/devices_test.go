@@ -166,7 +166,7 @@ func TestReaderSendsLineRunAsRecorded(t *testing.T) {
 func TestReaderStopsWithFullPty(t *testing.T) {
 	requireSocat(t)
 	// One round of reads is larger than the pty pair buffers, about 37 kB
-	// on Linux 6, so the writer blocks soon when no program reads.
+	// on Linux 6.18, so the writer blocks soon when no program reads.
 	path := writeLineRun(t, 3, 2, strings.Repeat("LA 156 000011051554 ", 3000))
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
