@@ -160,6 +160,8 @@ func printInputError(w io.Writer, err error) {
 	for _, lang := range line.Langs {
 		fmt.Fprintf(w, "tracectl: %s\n", line.Translate(lang, "cli.invalid_file", data))
 	}
+	// The header above is shared by check and import; neither uses any
+	// part of a file with problems.
 	for _, p := range v.Problems {
 		fmt.Fprintf(w, "  %s\n  %s\n", p.Message(line.LangZH), p.Message(line.LangEN))
 	}

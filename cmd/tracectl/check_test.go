@@ -147,7 +147,7 @@ func TestCheckInvalidInput(t *testing.T) {
 		{"WrongType", checkArgs(sample+".products.json", badRegistry, sample+".linerun.json"),
 			[]string{badRegistry, "consignments[0].certificate.head_count", "SB152502-20261203-001", "类型错误", "wrong type"}},
 		{"MissingFile", checkArgs(filepath.Join(dir, "none.json"), sample+".registry.json", sample+".linerun.json"),
-			[]string{"none.json", "无法读取文件", "文件不存在", "Cannot read file", "no such file"}},
+			[]string{"none.json", "无法读取文件", "文件不存在", "cannot read file", "no such file"}},
 		{"Directory", checkArgs(dir, sample+".registry.json", sample+".linerun.json"),
 			[]string{"这是一个目录", "it is a directory"}},
 		{"Truncated", checkArgs(sample+".products.json", sample+".registry.json", write("run.json", `{"format":"lambtrace-linerun/1",`)),
@@ -207,7 +207,7 @@ func TestCheckListsDroppedProblems(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	out := stderr.String()
-	if !strings.Contains(out, "problem(s); nothing was imported") || !strings.Contains(out, "more problem(s) not shown") ||
+	if !strings.Contains(out, "problem(s); nothing from it was used") || !strings.Contains(out, "more problem(s) not shown") ||
 		!strings.Contains(out, "处错误未列出") {
 		t.Errorf("stderr does not report the problems beyond the listed ones:\n%s", out[len(out)-300:])
 	}

@@ -94,7 +94,7 @@ func runJournal(g globals, args []string, stdout io.Writer) error {
 	}
 	ctx := context.Background()
 	if _, err := os.Stat(g.dataDir); errors.Is(err, os.ErrNotExist) {
-		return &inputError{err: err}
+		return &usageError{key: "cli.no_data_dir", data: map[string]string{"dir": g.dataDir}}
 	}
 	db, err := openStore(ctx, g)
 	if err != nil {

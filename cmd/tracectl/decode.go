@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -123,7 +124,7 @@ func decodeScale(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	case *profileName != "" && *formatName == "":
 		profile, ok := scale.LookupProfile(*profileName)
 		if !ok {
-			return &usageError{key: "cli.unknown_profile", data: map[string]string{"profile": *profileName}}
+			return &usageError{key: "cli.unknown_profile", data: map[string]string{"profile": *profileName, "names": profileNames()}}
 		}
 		regs, err := parseRegisters(*registers)
 		if err != nil {
@@ -155,6 +156,9 @@ func decodeScale(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 			}
 			if !ok {
 				break
+			}
+			if len(bytes.TrimSpace(frame)) == 0 {
+				continue
 			}
 			r, err := scale.ParseFrame(format, frame, scale.FrameOptions{Checksum: *checksum})
 			if err != nil {

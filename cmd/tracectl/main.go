@@ -59,6 +59,15 @@ type usageError struct {
 
 func (e *usageError) Error() string { return line.Translate(line.LangEN, e.key, e.data) }
 
+// failure reports a failure a person can act on, as a catalog key with
+// its data, so it is printed in Chinese and English. It exits 1.
+type failure struct {
+	key  string
+	data map[string]string
+}
+
+func (e *failure) Error() string { return line.Translate(line.LangEN, e.key, e.data) }
+
 // inputError reports input files that cannot be used.
 type inputError struct{ err error }
 
@@ -100,6 +109,7 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	var usage *usageError
 	var input *inputError
 	var mismatch *store.VerifyError
+	var fail *failure
 	var openErr *store.OpenError
 	switch {
 	case err == nil:
@@ -115,6 +125,11 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		}
 		printUsage(stderr)
 		return exitInvalid
+	case errors.As(err, &fail):
+		for _, lang := range line.Langs {
+			fmt.Fprintf(stderr, "tracectl: %s\n", line.Translate(lang, fail.key, fail.data))
+		}
+		return exitFailure
 	case errors.As(err, &input):
 		printInputError(stderr, input.err)
 		return exitInvalid
@@ -184,8 +199,10 @@ commands:
         read a recorded ~HS reply on stdin; print its flags as JSON
 
   probe scale --modbus tcp://HOST:PORT|rtu:///dev/PATH?baud=B&parity=P
-              --profile NAME [--unit N] [--count N] [--interval D]
-        poll a Modbus indicator and print one JSON reading per poll
+              --profile NAME [--unit N] [--count N] [--interval D] [--wait D]
+        poll a Modbus indicator and print one JSON reading per poll;
+        durations are written like 200ms or 10s; --wait (default 10s) ends
+        the probe with exit 1 when no reading arrives in that time
   probe reader --port PATH [--format NAME] [--baud B] [--parity P] [--count N]
         show every read of a serial ear-tag reader, raw and decoded
   probe printer --addr HOST:PORT
@@ -193,5 +210,9 @@ commands:
 
 decode exits 1 when any input cannot be decoded, naming it on stderr.
 probe runs until interrupted or --count is reached.
+
+exit status: 0 success; 1 failure, such as undecodable input or a device
+that does not answer; 2 invalid input file or command line; 3 journal
+verify found a mismatch.
 `)
 }

@@ -59,13 +59,14 @@ func probeScale(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	profileName := fset.String("profile", "", "register `profile` name")
 	unit := fset.Uint("unit", 1, "Modbus unit `id`")
 	count := fset.Int("count", 0, "stop after `N` readings; 0 polls until interrupted")
-	interval := fset.Duration("interval", 200*time.Millisecond, "poll `interval`")
+	interval := fset.Duration("interval", 200*time.Millisecond, "poll `interval`, such as 200ms or 1s")
+	wait := fset.Duration("wait", 10*time.Second, "give up when no reading arrives within this `duration`")
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
 	profile, ok := scale.LookupProfile(*profileName)
 	if !ok {
-		return &usageError{key: "cli.unknown_profile", data: map[string]string{"profile": *profileName}}
+		return &usageError{key: "cli.unknown_profile", data: map[string]string{"profile": *profileName, "names": profileNames()}}
 	}
 	if *unit > 247 {
 		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": "--unit must be 0 to 247"}}
@@ -79,17 +80,32 @@ func probeScale(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer cancel()
 	enc := json.NewEncoder(stdout)
 	seen := 0
+	silent := time.AfterFunc(*wait, cancel)
 	err := s.Run(ctx, func(r line.Reading) {
+		silent.Reset(*wait)
 		enc.Encode(toReadingLine(r))
 		seen++
 		if *count > 0 && seen >= *count {
 			cancel()
 		}
 	})
+	silent.Stop()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
+	if *count > 0 && seen < *count {
+		return &failure{key: "cli.no_reading", data: map[string]string{"wait": wait.String()}}
+	}
 	return nil
+}
+
+// profileNames lists the built-in scale profiles for messages.
+func profileNames() string {
+	var names []string
+	for _, p := range scale.Profiles() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseModbusTarget reads tcp://HOST:PORT or rtu:///dev/PATH?baud=…

@@ -94,3 +94,34 @@ func TestProbeReader(t *testing.T) {
 		t.Errorf("stdout shows %d reads, want 2:\n%s", n, stdout.String())
 	}
 }
+
+func TestProbeScaleGivesUp(t *testing.T) {
+	// Nothing listens on this port: the listener is closed at once.
+	srvProfile, _ := scale.LookupProfile("dgt4x")
+	ind, err := sim.NewIndicator(srvProfile, sim.NewScript(0, 1).Hold(time.Hour), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sim.StartTCP(ind, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := srv.Addr
+	srv.Close()
+
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := run([]string{"probe", "scale", "--modbus", "tcp://" + addr, "--profile", "dgt4x", "--count", "1", "--wait", "500ms"}, &stdout, &stderr)
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("probe took %v to give up after a 500ms wait", time.Since(start))
+	}
+	if !strings.Contains(stderr.String(), "no reading arrived within 500ms") || !strings.Contains(stderr.String(), "没有收到读数") {
+		t.Errorf("stderr = %s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "usage:") {
+		t.Error("a device that does not answer printed the usage")
+	}
+}
