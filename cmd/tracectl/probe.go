@@ -99,6 +99,25 @@ func probeScale(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
+// printerFailure names the printer problems a fitter can act on in both
+// languages; other errors pass through.
+func printerFailure(addr string, err error) error {
+	keys := []struct {
+		err error
+		key string
+	}{
+		{printer.ErrOffline, "cli.printer_offline"},
+		{printer.ErrNeedsAttention, "cli.printer_attention"},
+		{printer.ErrNotZPL, "cli.printer_not_zpl"},
+	}
+	for _, k := range keys {
+		if errors.Is(err, k.err) {
+			return &failure{key: k.key, data: map[string]string{"addr": addr, "error": err.Error()}}
+		}
+	}
+	return err
+}
+
 // profileNames lists the built-in scale profiles for messages.
 func profileNames() string {
 	var names []string
@@ -223,7 +242,7 @@ func probePrinter(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer p.Close()
 	s, err := p.Status(ctx)
 	if err != nil {
-		return err
+		return printerFailure(*addr, err)
 	}
 	fmt.Fprintf(stdout, "raw: %q\n", s.Raw)
 	return json.NewEncoder(stdout).Encode(statusLine{Ready: s.Ready(), PaperOut: s.PaperOut, Paused: s.Paused,

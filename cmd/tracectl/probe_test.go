@@ -125,3 +125,28 @@ func TestProbeScaleGivesUp(t *testing.T) {
 		t.Error("a device that does not answer printed the usage")
 	}
 }
+
+func TestProbePrinterProblems(t *testing.T) {
+	p := sim.NewPrinter()
+	addr, err := p.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetNonZPLReply([]byte("READY\r\n"))
+	var stderr bytes.Buffer
+	if code := run([]string{"probe", "printer", "--addr", addr}, &bytes.Buffer{}, &stderr); code != exitFailure {
+		t.Errorf("non-ZPL printer: exit %d, want %d", code, exitFailure)
+	}
+	if !strings.Contains(stderr.String(), "不是 ZPL 模式") || !strings.Contains(stderr.String(), "not in ZPL mode") {
+		t.Errorf("non-ZPL printer: stderr = %s", stderr.String())
+	}
+	p.Close()
+
+	stderr.Reset()
+	if code := run([]string{"probe", "printer", "--addr", addr}, &bytes.Buffer{}, &stderr); code != exitFailure {
+		t.Errorf("closed printer: exit %d, want %d", code, exitFailure)
+	}
+	if !strings.Contains(stderr.String(), "离线") || !strings.Contains(stderr.String(), "is offline") {
+		t.Errorf("closed printer: stderr = %s", stderr.String())
+	}
+}
