@@ -162,7 +162,7 @@ func runScaleRTU(ctx context.Context, s *session, dir string, profile scale.Prof
 	if err != nil {
 		return err
 	}
-	pair, err := startPtyPair(dir, "scale")
+	pair, err := sim.StartPtyPair(dir, "scale")
 	if err != nil {
 		return err
 	}
@@ -280,7 +280,7 @@ func roundTo(m, step line.Mass) line.Mass {
 }
 
 func runScaleASCII(ctx context.Context, s *session, dir string, stream *sim.ASCIIScale, script *sim.Script, decimals int) error {
-	pair, err := startPtyPair(dir, "scale")
+	pair, err := sim.StartPtyPair(dir, "scale")
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -26,31 +25,12 @@ func MustPtyPair(tb testing.TB) (printerEnd, hostEnd string) {
 	if _, err := exec.LookPath("socat"); err != nil {
 		tb.Skip("socat not installed; install the socat package to run the serial tests")
 	}
-
-	dir := tb.TempDir()
-	printerEnd, hostEnd = filepath.Join(dir, "printer"), filepath.Join(dir, "host")
-	cmd := exec.Command("socat", "-d", "-d",
-		"pty,raw,echo=0,link="+printerEnd, "pty,raw,echo=0,link="+hostEnd)
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start socat: %v", err)
+	pair, err := sim.StartPtyPair(tb.TempDir(), "host")
+	if err != nil {
+		tb.Fatal(err)
 	}
-	tb.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, errA := os.Stat(printerEnd)
-		_, errB := os.Stat(hostEnd)
-		if errA == nil && errB == nil {
-			return printerEnd, hostEnd
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("socat did not create %s and %s", printerEnd, hostEnd)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	tb.Cleanup(pair.Close)
+	return pair.Simulator, pair.Station
 }
 
 // MustSerialSim runs a simulated printer on the printer end of a pty

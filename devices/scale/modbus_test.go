@@ -7,9 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -411,32 +409,15 @@ func TestModbusConfigErrors(t *testing.T) {
 // startSocat starts a socat pty pair and returns the paths of its two ends.
 func startSocat(tb testing.TB) (string, string) {
 	tb.Helper()
-	socat, err := exec.LookPath("socat")
-	if err != nil {
+	if _, err := exec.LookPath("socat"); err != nil {
 		tb.Skip("socat is not installed; install the socat package to run the RTU tests")
 	}
-	dir := tb.TempDir()
-	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-	cmd := exec.Command(socat, "-d", "-d", "pty,raw,echo=0,link="+a, "pty,raw,echo=0,link="+b)
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start socat: %v", err)
+	pair, err := sim.StartPtyPair(tb.TempDir(), "pty")
+	if err != nil {
+		tb.Fatal(err)
 	}
-	tb.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, errA := os.Stat(a)
-		_, errB := os.Stat(b)
-		if errA == nil && errB == nil {
-			return a, b
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("socat did not create %s and %s within 5 s", a, b)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	tb.Cleanup(pair.Close)
+	return pair.Station, pair.Simulator
 }
 
 func startRTUSim(tb testing.TB, profile scale.Profile, script *sim.Script, baud int) (*sim.Indicator, string) {

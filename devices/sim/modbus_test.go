@@ -3,9 +3,7 @@ package sim_test
 import (
 	"bytes"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -147,32 +145,15 @@ func TestMbpollReadsTCPServer(t *testing.T) {
 // startSocat starts a socat pty pair and returns the paths of its two ends.
 func startSocat(t *testing.T) (string, string) {
 	t.Helper()
-	socat, err := exec.LookPath("socat")
-	if err != nil {
+	if _, err := exec.LookPath("socat"); err != nil {
 		t.Skip("socat is not installed; install the socat package to run the RTU tests")
 	}
-	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-	cmd := exec.Command(socat, "-d", "-d", "pty,raw,echo=0,link="+a, "pty,raw,echo=0,link="+b)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start socat: %v", err)
+	pair, err := sim.StartPtyPair(t.TempDir(), "pty")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, errA := os.Stat(a)
-		_, errB := os.Stat(b)
-		if errA == nil && errB == nil {
-			return a, b
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("socat did not create %s and %s within 5 s", a, b)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	t.Cleanup(pair.Close)
+	return pair.Station, pair.Simulator
 }
 
 func startRTU(t *testing.T, profile scale.Profile, grams line.Mass) (*sim.RTUSlave, string) {

@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"errors"
@@ -10,26 +10,25 @@ import (
 	"time"
 )
 
-// ptyPair is a pair of connected pseudo-terminals made by socat, for the
-// scale simulators. The station opens Station and the simulator opens
-// Simulator. sim.Pty cannot serve here: it names its link "reader" and
-// only writes, while a Modbus RTU slave must also read.
-type ptyPair struct {
-	Station   string // link the station opens: DIR/scale
-	Simulator string // link the simulator opens: DIR/scale.sim
+// PtyPair is a pair of connected pseudo-terminals made by socat, for
+// simulators that read as well as write, such as a Modbus RTU slave. The
+// station's driver opens Station and the simulator opens Simulator.
+type PtyPair struct {
+	Station   string // link the station's driver opens: dir/name
+	Simulator string // link the simulator opens: dir/name.sim
 
 	cmd  *exec.Cmd
 	done chan struct{}
 }
 
-// startPtyPair starts socat with the links DIR/name and DIR/name.sim. dir
-// must exist. It fails when socat is missing or does not create the links
-// within 5 s.
-func startPtyPair(dir, name string) (*ptyPair, error) {
+// StartPtyPair starts socat with the links dir/name and dir/name.sim. The
+// directory must exist. It fails when socat is missing or does not create
+// the links within 5 s.
+func StartPtyPair(dir, name string) (*PtyPair, error) {
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("pty directory %s does not exist: create it first", dir)
 	}
-	p := &ptyPair{
+	p := &PtyPair{
 		Station:   filepath.Join(dir, name),
 		Simulator: filepath.Join(dir, name+".sim"),
 		done:      make(chan struct{}),
@@ -65,15 +64,15 @@ func startPtyPair(dir, name string) (*ptyPair, error) {
 }
 
 // Exited is closed when socat has exited.
-func (p *ptyPair) Exited() <-chan struct{} { return p.done }
+func (p *PtyPair) Exited() <-chan struct{} { return p.done }
 
 // Pid returns socat's process id.
-func (p *ptyPair) Pid() int { return p.cmd.Process.Pid }
+func (p *PtyPair) Pid() int { return p.cmd.Process.Pid }
 
 // Close stops socat by its process id, with SIGTERM so that it removes
 // its links, and SIGKILL after 2 s. A write blocked on the simulator's end
 // then fails.
-func (p *ptyPair) Close() {
+func (p *PtyPair) Close() {
 	select {
 	case <-p.done:
 		return
