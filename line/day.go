@@ -88,7 +88,7 @@ type DayResult struct {
 	Summary   Summary
 }
 
-// CarcassOutcome is what became of one pass.
+// CarcassOutcome is the result of one pass: the carcass, its final state and its packs.
 type CarcassOutcome struct {
 	Pass        int
 	Number      string
@@ -102,7 +102,7 @@ type CarcassOutcome struct {
 	Mass        *MassFigures
 }
 
-// LotOutcome is what became of one mixed lot.
+// LotOutcome is the result of one mixed lot: its sources, packs and mass figures.
 type LotOutcome struct {
 	ID      string
 	Sources []EarTag
@@ -156,12 +156,12 @@ type lotSource struct {
 }
 
 // Replay runs the day through the rules as the station would, with no
-// devices and no database: every pass is checked at intake, weighed,
-// inspected and cut; a blocked carcass yields nothing; a carcass held for
-// review is released by the default quality policy, which releases every
-// review hold; each pack and by-product goes through
-// the running mass check; mixed lots are balanced after all carcasses. It
-// returns an error only when the line run contradicts itself.
+// devices and no database. Every pass is checked at intake, weighed,
+// inspected and cut, and a blocked carcass yields nothing. The default
+// quality policy releases every review hold. Each pack and by-product goes
+// through the running mass check, and mixed lots are balanced after all
+// carcasses. Replay returns an error only when the line run contradicts
+// itself.
 func (d *Day) Replay(decode Decoder) (*DayResult, error) {
 	run := d.Run
 	res := &DayResult{Summary: Summary{Passes: len(run.Passes), Decisions: make(map[Code]int), Lots: len(run.Lots)}}

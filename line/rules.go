@@ -86,8 +86,8 @@ type TagUse struct {
 	At      time.Time
 }
 
-// History is what the line has already recorded that the intake rules
-// depend on. The store implements it over the database; the day check
+// History is the part of the line's record that the intake rules depend
+// on. The store implements it over the database; the day check
 // keeps it in memory.
 type History interface {
 	// CarcassOf returns the carcass an ear tag already produced.
@@ -230,7 +230,7 @@ func (r *Rules) feedlot(a *Animal) bool {
 // (草原放牧) for the animal: both its owner's county and its tag's county
 // are pastoral and it was forage-fed outside a feedlot. A carcass released
 // after origin.non_pastoral or origin.feedlot is never eligible, whatever
-// the release says.
+// reason the release gives.
 func (r *Rules) GrasslandEligible(a *Animal) bool {
 	if a == nil || a.Consignment == nil || len(a.EarTag) != 15 {
 		return false

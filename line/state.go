@@ -2,7 +2,7 @@ package line
 
 import "fmt"
 
-// CarcassState is where a carcass is on the line.
+// CarcassState is the position of a carcass in its state machine.
 type CarcassState string
 
 // Carcass states. A carcass moves forward one stage at a time from
@@ -116,7 +116,7 @@ func (c *CarcassFlow) allowed(to CarcassState) bool {
 	return next < len(carcassStages) && carcassStages[next] == to
 }
 
-// BatchState is where a batch is between opening and upload.
+// BatchState is the position of a batch between opening and upload.
 type BatchState string
 
 // Batch states, in order. A batch only moves forward, one state at a time.

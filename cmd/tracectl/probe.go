@@ -226,7 +226,7 @@ func probeReader(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-// probePrinter asks a ZPL printer for its ~HS status and shows the raw
+// probePrinter requests a ZPL printer's ~HS status and shows the raw
 // reply and its flags.
 func probePrinter(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("probe printer", flag.ContinueOnError)

@@ -64,7 +64,7 @@ var _ line.Scale = (*ModbusScale)(nil)
 // it at once.
 type ConfigError struct {
 	Scale string
-	Op    string // what was being done: "read registers", "zero", …
+	Op    string // the failed operation: "read registers", "zero", …
 	Err   error
 }
 
@@ -141,8 +141,8 @@ func durationOr(d, fallback time.Duration) time.Duration {
 	return fallback
 }
 
-// validate checks the parts of the configuration that no indicator can
-// fix by answering.
+// validate checks the parts of the configuration that are wrong whatever
+// the indicator replies.
 func (s *ModbusScale) validate() error {
 	if err := s.Profile.Validate(); err != nil {
 		return &ConfigError{Scale: s.ID, Op: "check profile", Err: err}
@@ -169,7 +169,7 @@ func (s *ModbusScale) validate() error {
 	return &ConfigError{Scale: s.ID, Op: "check configuration", Err: errors.New(problem)}
 }
 
-// handler is what Run needs of a goburrow client handler.
+// handler is the part of a goburrow client handler that Run uses.
 type handler interface {
 	modbus.ClientHandler
 	Connect() error
@@ -260,7 +260,7 @@ func (s *ModbusScale) Run(ctx context.Context, deliver func(line.Reading)) error
 	}
 }
 
-// wait sleeps for d or until ctx is done, answering commands that arrive
+// wait sleeps for d or until ctx is done, and fails commands that arrive
 // meanwhile with ErrNotConnected.
 func (s *ModbusScale) wait(ctx context.Context, d time.Duration) error {
 	timer := time.NewTimer(d)

@@ -59,7 +59,7 @@ func (w *Window) Add(r line.Reading) (accepted line.Reading, ok bool) {
 	return w.steady()
 }
 
-// Reset forgets every reading, for example after a zero or a tare.
+// Reset discards every reading, for example after a zero or a tare.
 func (w *Window) Reset() {
 	w.run = w.run[:0]
 	w.pending = nil

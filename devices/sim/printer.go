@@ -41,8 +41,8 @@ const (
 // LF strings of the ZPL II Programming Guide, built from its
 // PrinterState.
 // It can be made silent, as Zebra printers are during a media or head
-// fault, or made to reply to ~HS with plain text, which stands in for a
-// printer set to another command language.
+// fault, or made to reply to ~HS with plain text, as a printer set to
+// another command language does.
 //
 // Only the default prefixes ^ and ~ are recognized: ^CC and ~CT are
 // stored with the job but not obeyed. A ~HS inside a job gets a reply and

@@ -186,8 +186,8 @@ type Pty struct {
 
 // StartPty starts socat to make a pty pair with its links in dir, which
 // must exist, and returns it with Path set to dir/reader. It fails when
-// socat is not installed. Writes block once the pty buffer is full and
-// nobody reads the driver's end.
+// socat is not installed. Writes block once the pty buffer is full while
+// no process reads the driver's end.
 func StartPty(dir string) (*Pty, error) {
 	p := &Pty{Path: filepath.Join(dir, "reader"), dir: dir}
 	if err := p.start(); err != nil {
