@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
@@ -23,10 +24,12 @@ const (
 // Langs lists the supported locales, the default first.
 var Langs = []Lang{LangZH, LangEN}
 
-// The catalogs are flat JSON objects from message key to a text/template
-// string, one file per locale, so the kiosk can load the same files.
+// A locale's catalog is the union of the flat JSON objects, message key to
+// text/template string, in translations/<locale>/*.json: one file per part
+// of the station, so each part keeps its own texts. A key defined in two
+// files of one locale is an error.
 //
-//go:embed translations/*.json
+//go:embed translations/*/*.json
 var catalogFiles embed.FS
 
 type catalog struct {
@@ -53,13 +56,28 @@ func loadCatalogs() {
 }
 
 func parseCatalog(lang Lang) (*catalog, error) {
-	data, err := catalogFiles.ReadFile("translations/" + string(lang) + ".json")
+	dir := "translations/" + string(lang)
+	files, err := fs.ReadDir(catalogFiles, dir)
 	if err != nil {
 		return nil, err
 	}
-	var texts map[string]string
-	if err := json.Unmarshal(data, &texts); err != nil {
-		return nil, fmt.Errorf("catalog %s: %w", lang, err)
+	texts := make(map[string]string)
+	from := make(map[string]string)
+	for _, f := range files {
+		data, err := catalogFiles.ReadFile(dir + "/" + f.Name())
+		if err != nil {
+			return nil, err
+		}
+		var part map[string]string
+		if err := json.Unmarshal(data, &part); err != nil {
+			return nil, fmt.Errorf("catalog %s/%s: %w", lang, f.Name(), err)
+		}
+		for key, text := range part {
+			if prev, dup := from[key]; dup {
+				return nil, fmt.Errorf("catalog %s: key %s is in both %s and %s", lang, key, prev, f.Name())
+			}
+			texts[key], from[key] = text, f.Name()
+		}
 	}
 	c := &catalog{templates: make(map[string]*template.Template, len(texts))}
 	for key, text := range texts {
