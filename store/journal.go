@@ -171,32 +171,18 @@ type Tx struct {
 }
 
 // Update runs fn in an immediate write transaction and commits it when fn
-// returns nil. All entries of the transaction carry the same time. The
-// record is on disk when Update returns nil.
+// returns nil. All entries that fn appends carry the same time. The record
+// is on disk when Update returns nil. Updates that arrive while another is
+// committing share the next transaction and its fsync (see commitGroup), each
+// in a savepoint of its own, so the failure of one leaves the others intact.
 func (db *DB) Update(ctx context.Context, actor Actor, fn func(tx *Tx) error) error {
 	if actor == "" {
 		return errors.New("store: update without an actor")
 	}
-	sqlTx, err := db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin write transaction: %w", err)
-	}
-	seq, h, err := head(ctx, sqlTx.StmtContext(ctx, db.selectHead))
-	if err != nil {
-		sqlTx.Rollback()
-		return fmt.Errorf("read journal head: %w", err)
-	}
-	tx := &Tx{db: db, tx: sqlTx, ctx: ctx, actor: actor, at: db.now().Format(time.RFC3339Nano), seq: seq, hash: h}
-	if err := fn(tx); err != nil {
-		if rbErr := sqlTx.Rollback(); rbErr != nil {
-			db.log.Error("roll back write transaction", "err", rbErr, "cause", err)
-		}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.group.run(db, &update{ctx: ctx, actor: actor, fn: fn, done: make(chan error, 1)})
 }
 
 // Append adds an entry with a canonical JSON payload made from payload and

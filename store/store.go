@@ -50,6 +50,8 @@ type DB struct {
 	now     func() time.Time
 	log     *slog.Logger
 
+	group committer // queues updates and commits them in groups
+
 	// Statements every write transaction runs, prepared once.
 	selectHead  *sql.Stmt
 	insertEntry *sql.Stmt
@@ -64,6 +66,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	db := &DB{
+		group:   newCommitter(),
 		path:    path,
 		station: opts.Station,
 		now:     opts.Now,
