@@ -6,6 +6,7 @@
 //	tracectl [--data DIR] journal verify
 //	tracectl decode tag|scale|printer-status [flags] < CAPTURE
 //	tracectl probe scale|reader|printer [flags]
+//	tracectl keys new --role station|inspector --alg ed25519|sm2 --out DIR [--pin-file F]
 //
 // check replays a recorded slaughter day through the rules without devices
 // or a database. import loads a registry export or a product master into
@@ -15,6 +16,8 @@
 // decode turns recorded device output (reader lines and frames, scale
 // streams or registers, printer status replies) into readings, for
 // commissioning; probe shows what a live device sends.
+//
+// keys new makes a signing key for batch documents and prints its kid.
 //
 // Exit status: 0 on success, 2 when the input or the command line is
 // invalid, 3 when journal verify finds a mismatch, 1 on any other failure,
@@ -100,6 +103,8 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 			err = runDecode(args[1:], stdin, stdout, stderr)
 		case "probe":
 			err = runProbe(args[1:], stdout, stderr)
+		case "keys":
+			err = runKeys(args[1:], stdout, stderr)
 		case "help", "-h", "--help":
 			err = flag.ErrHelp
 		default:
@@ -207,6 +212,11 @@ commands:
         show every read of a serial ear-tag reader, raw and decoded
   probe printer --addr HOST:PORT
         ask a ZPL printer for its ~HS status; print the reply and its flags
+
+  keys new --role station|inspector --alg ed25519|sm2 --out DIR [--pin-file FILE]
+        make a key for signing batch documents: write DIR/<kid>.key and
+        DIR/<kid>.pem and print the kid; an inspector key is encrypted
+        under the PIN in FILE; existing files are never replaced
 
 decode exits 1 when any input cannot be decoded, naming it on stderr.
 probe runs until interrupted or --count is reached.
