@@ -30,6 +30,61 @@ type Product struct {
 	Mixed            bool    // may draw on several carcasses through a mixed lot
 	TypicalShare     float64 // share of the chilled carcass per piece, for planning only
 	PiecesPerCarcass int
+
+	// Storage is the product's storage condition, which fixes the storage
+	// text on its label and the default shelf life. Empty means
+	// StorageChilled, as StorageCondition returns.
+	Storage Storage
+
+	// ShelfLifeDays is the number of days from packing to the use-by date
+	// printed on the label. Zero means the default of Storage, as ShelfLife
+	// returns.
+	ShelfLifeDays int
+}
+
+// Storage is the storage condition of a product.
+type Storage string
+
+// Storage conditions. A label prints chilled as 0–4 ℃ and frozen as
+// −18 ℃.
+const (
+	StorageChilled Storage = "chilled"
+	StorageFrozen  Storage = "frozen"
+)
+
+// Default shelf lives in days, used when the product master does not
+// state one.
+//
+// NOTE: these are demonstration values for vacuum-packed chilled and
+// frozen lamb, not validated shelf lives. A plant sets its own per
+// product with shelf_life_days.
+const (
+	DefaultShelfLifeChilled = 7
+	DefaultShelfLifeFrozen  = 365
+)
+
+// MaxShelfLifeDays bounds shelf_life_days at three years.
+const MaxShelfLifeDays = 1095
+
+// StorageCondition returns the product's storage condition, StorageChilled
+// when none is set.
+func (p *Product) StorageCondition() Storage {
+	if p.Storage == "" {
+		return StorageChilled
+	}
+	return p.Storage
+}
+
+// ShelfLife returns the product's shelf life in days: ShelfLifeDays when
+// set, otherwise the default of its storage condition.
+func (p *Product) ShelfLife() int {
+	if p.ShelfLifeDays > 0 {
+		return p.ShelfLifeDays
+	}
+	if p.StorageCondition() == StorageFrozen {
+		return DefaultShelfLifeFrozen
+	}
+	return DefaultShelfLifeChilled
 }
 
 // Byproduct is a bin that by-products of cutting are weighed into.
@@ -175,6 +230,15 @@ func readProduct(o *object) *Product {
 			o.problem("pieces_per_carcass", ProblemInvalid, detail("pieces_range"), fmt.Sprint(n))
 		}
 		p.PiecesPerCarcass = int(n)
+	}
+	if storage, ok := o.oneOf("storage", false, string(StorageChilled), string(StorageFrozen)); ok {
+		p.Storage = Storage(storage)
+	}
+	if n, ok := o.integer("shelf_life_days", false); ok {
+		if n < 1 || n > MaxShelfLifeDays {
+			o.problem("shelf_life_days", ProblemInvalid, detail("shelf_life_range", "max", fmt.Sprint(MaxShelfLifeDays)), fmt.Sprint(n))
+		}
+		p.ShelfLifeDays = int(n)
 	}
 	return p
 }
