@@ -7,6 +7,7 @@
 //	tracectl decode tag|scale|printer-status [flags] < CAPTURE
 //	tracectl probe scale|reader|printer [flags]
 //	tracectl keys new --role station|inspector --alg ed25519|sm2 --out DIR [--pin-file F]
+//	tracectl label pack|carcass|carton [flags] --out DIR
 //
 // check replays a recorded slaughter day through the rules without devices
 // or a database. import loads a registry export or a product master into
@@ -15,7 +16,8 @@
 //
 // decode turns recorded device output (reader lines and frames, scale
 // streams or registers, printer status replies) into readings, for
-// commissioning; probe shows what a live device sends.
+// commissioning; probe shows what a live device sends. label writes a
+// label's ZPL and PNG preview for test prints.
 //
 // keys new makes a signing key for batch documents and prints its kid.
 //
@@ -32,6 +34,7 @@ import (
 	"os"
 	"strings"
 
+	"lambtrace/labels"
 	"lambtrace/line"
 	"lambtrace/store"
 )
@@ -105,6 +108,8 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 			err = runProbe(args[1:], stdout, stderr)
 		case "keys":
 			err = runKeys(args[1:], stdout, stderr)
+		case "label":
+			err = runLabel(args[1:], stdout)
 		case "help", "-h", "--help":
 			err = flag.ErrHelp
 		default:
@@ -116,6 +121,7 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	var mismatch *store.VerifyError
 	var fail *failure
 	var openErr *store.OpenError
+	var labelErr *labels.Error
 	switch {
 	case err == nil:
 		return exitOK
@@ -137,6 +143,11 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		return exitFailure
 	case errors.As(err, &input):
 		printInputError(stderr, input.err)
+		return exitInvalid
+	case errors.As(err, &labelErr):
+		for _, lang := range line.Langs {
+			fmt.Fprintf(stderr, "tracectl: %s\n", labelErr.Message(lang))
+		}
 		return exitInvalid
 	case errors.As(err, &mismatch):
 		printVerifyError(stderr, mismatch)
@@ -217,6 +228,21 @@ commands:
         make a key for signing batch documents: write DIR/<kid>.key and
         DIR/<kid>.pem and print the kid; an inspector key is encrypted
         under the PIN in FILE; existing files are never replaced
+  label pack --products FILE --product KEY --weight-g N --serial S --batch B
+             --ear-tag T [--lot ID] --out DIR [label flags]
+        write DIR/S.zpl and DIR/S.png for a pack; with --lot, a mixed-lot
+        pack whose --ear-tag lists the lot's animals, comma-separated
+  label carcass --carcass N --ear-tag T --hot-weight-g N [--owner NAME]
+                [--killed-at TIME] --out DIR [label flags]
+        write DIR/N.zpl and DIR/N.png for a carcass
+  label carton --products FILE --product KEY --weight-g N --serial S
+               --batch B [--packs N] [--gtin G] --out DIR [label flags]
+        write DIR/S.zpl and DIR/S.png for a carton
+  label flags: --dpi 203|300, --size WxH in mm (60x40, 100x70, 100x150),
+        --registry FILE (breed, origin and grassland mark), --packed-on DATE,
+        --certificate NO, --domain D, --plant NAME, --approval NO,
+        --font bitmap|resident, --resident-font PATH; without --domain,
+        --plant and --approval the label shows demo values
 
 decode exits 1 when any input cannot be decoded, naming it on stderr.
 probe runs until interrupted or --count is reached.
