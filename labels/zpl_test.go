@@ -44,6 +44,28 @@ func TestQRFieldStartsWithSwitches(t *testing.T) {
 	}
 }
 
+// TestQRContentIsASCII checks that no QR code holds anything but
+// printable ASCII: a scanner without ECI support may read UTF-8 Chinese
+// as Shift-JIS and show garbage, so Chinese stays in the printed text.
+func TestQRContentIsASCII(t *testing.T) {
+	for _, c := range templateCases(t) {
+		content := mustLayout(t, testConfig(c.size, 203), c.facts).QRContent()
+		if content == "" {
+			t.Errorf("%s: no QR content", c.name)
+		}
+		for i := 0; i < len(content); i++ {
+			if content[i] < 0x21 || content[i] > 0x7E {
+				t.Errorf("%s: QR content %q has byte %#x at %d", c.name, content, content[i], i)
+				break
+			}
+		}
+	}
+	c := carcassFacts(t)
+	c.Number = "20261204-0031羊"
+	_, err := labels.Layout(testConfig(labels.Size100x70, 203), c)
+	wantLabelError(t, err, labels.ErrInvalid, "Number")
+}
+
 // TestCarcassQRHoldsWholeNumber checks the carcass label's QR field: a
 // carcass number of digits must not lose its first three digits to the
 // switches.
