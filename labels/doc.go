@@ -42,6 +42,6 @@
 // quiet zone of four modules. The preview draws the symbol with
 // github.com/skip2/go-qrcode at that version and a whole number of pixels
 // per module. The carton label carries two GS1-128 symbols, with
-// (01)(3103)(13) and (10)(21), encoded with explicit Code 128 subsets so
+// (01)(3103)(13) and (21)(10), encoded with explicit Code 128 subsets so
 // the printer and the preview draw the same bars.
 package labels

@@ -373,6 +373,18 @@ func TestMissingGlyphRejected(t *testing.T) {
 	}
 }
 
+// TestMissingGlyphNamesField checks that a fact with a character outside
+// the font is named in the error.
+func TestMissingGlyphNamesField(t *testing.T) {
+	b := &builder{cfg: Config{DPI: 203, Size: Size60x40}, width: 480, height: 320,
+		rows: []row{{field: "Owner", scale: 1, segments: []rowSegment{{text: "巴特尔 🐑"}}}}}
+	_, err := b.placeRows(20, 0, 320, image.Rectangle{})
+	var le *Error
+	if !errors.As(err, &le) || !errors.Is(err, ErrNoGlyph) || le.Field != "Owner" {
+		t.Errorf("placeRows error = %v, want ErrNoGlyph for field Owner", err)
+	}
+}
+
 // TestErrorMessageTranslated checks the operator's message of an error
 // in both languages.
 func TestErrorMessageTranslated(t *testing.T) {

@@ -273,6 +273,11 @@ func (b *builder) placeRows(base, top, bottom int, qrBox image.Rectangle) ([]*te
 		pending := r.segments
 		for len(pending) > 0 {
 			l, used, err := fitLine(r, pending, size, widthAt(y))
+			var le *Error
+			if errors.As(err, &le) && le.Field == "text" {
+				// Name the fact whose text has the character.
+				le.Field = r.field
+			}
 			if err != nil {
 				return nil, err
 			}
