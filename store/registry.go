@@ -165,14 +165,18 @@ func (tx *Tx) deleteChildren(table, earTag string, keep int) error {
 func (db *DB) ImportProducts(ctx context.Context, actor Actor, m *line.ProductMaster, src Source) error {
 	err := db.Update(ctx, actor, func(tx *Tx) error {
 		for _, p := range m.Products {
-			var cut any
+			var cut, storage any
 			if p.UNECECut != "" {
 				cut = p.UNECECut
+			}
+			if p.Storage != "" {
+				storage = string(p.Storage)
 			}
 			err := tx.Put("products", Row{
 				"key": p.Key, "name_zh": p.NameZH, "name_en": p.NameEN, "unece_cut": cut, "gtin": string(p.GTIN),
 				"bone_in": p.BoneIn, "mixed": p.Mixed, "typical_share_ppm": int64(math.Round(p.TypicalShare * 1e6)),
 				"pieces_per_carcass": int64(p.PiecesPerCarcass),
+				"storage": storage, "shelf_life_days": int64(p.ShelfLifeDays),
 			})
 			if err != nil {
 				return err
@@ -361,7 +365,7 @@ func loadHealth(ctx context.Context, tx *sql.Tx, animals map[line.EarTag]*line.A
 // Products loads the stored product master.
 func (db *DB) Products(ctx context.Context) (*line.ProductMaster, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT key, name_zh, name_en, unece_cut, gtin, bone_in, mixed,
-		typical_share_ppm, pieces_per_carcass FROM products ORDER BY rowid`)
+		typical_share_ppm, pieces_per_carcass, storage, shelf_life_days FROM products ORDER BY rowid`)
 	if err != nil {
 		return nil, err
 	}
@@ -369,12 +373,13 @@ func (db *DB) Products(ctx context.Context) (*line.ProductMaster, error) {
 	var products []*line.Product
 	for rows.Next() {
 		p := &line.Product{}
-		var cut sql.NullString
+		var cut, storage sql.NullString
 		var share int64
-		if err := rows.Scan(&p.Key, &p.NameZH, &p.NameEN, &cut, &p.GTIN, &p.BoneIn, &p.Mixed, &share, &p.PiecesPerCarcass); err != nil {
+		if err := rows.Scan(&p.Key, &p.NameZH, &p.NameEN, &cut, &p.GTIN, &p.BoneIn, &p.Mixed, &share, &p.PiecesPerCarcass, &storage, &p.ShelfLifeDays); err != nil {
 			return nil, err
 		}
 		p.UNECECut = cut.String
+		p.Storage = line.Storage(storage.String)
 		p.TypicalShare = float64(share) / 1e6
 		products = append(products, p)
 	}

@@ -297,3 +297,38 @@ func TestImportRejectedRowLeavesNothing(t *testing.T) {
 		t.Errorf("registry after a rejected import: %d consignments, %v", len(got.Consignments), err)
 	}
 }
+
+func TestProductStorageRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	db, _ := mustOpen(t, store.Options{})
+	data, err := os.ReadFile(sample + ".products.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, err := line.ParseProducts(data, "products.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen, chilled := master.Products[0], master.Products[1]
+	frozen.Storage, frozen.ShelfLifeDays = line.StorageFrozen, 540
+	chilled.Storage, chilled.ShelfLifeDays = "", 0
+	if err := db.ImportProducts(ctx, "qa1", master, store.SourceOf("products.json", data)); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := db.Products(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gf, _ := got.Product(frozen.Key)
+	if gf.Storage != line.StorageFrozen {
+		t.Errorf("%s storage = %q, want frozen", frozen.Key, gf.Storage)
+	}
+	if gf.ShelfLifeDays != 540 {
+		t.Errorf("%s shelf life = %d days, want 540", frozen.Key, gf.ShelfLifeDays)
+	}
+	gc, _ := got.Product(chilled.Key)
+	if gc.StorageCondition() != line.StorageChilled || gc.ShelfLife() != line.DefaultShelfLifeChilled {
+		t.Errorf("%s = %s for %d days, want the chilled defaults", chilled.Key, gc.StorageCondition(), gc.ShelfLife())
+	}
+}
