@@ -104,6 +104,10 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		writer.Close()
 		return nil, &OpenError{Path: path, Err: err}
 	}
+	if err := db.rejournalRows(ctx); err != nil {
+		writer.Close()
+		return nil, &OpenError{Path: path, Err: err}
+	}
 
 	reader, err := sql.Open("sqlite3", dsn(path, true))
 	if err != nil {
