@@ -176,7 +176,7 @@ func (db *DB) ImportProducts(ctx context.Context, actor Actor, m *line.ProductMa
 				"key": p.Key, "name_zh": p.NameZH, "name_en": p.NameEN, "unece_cut": cut, "gtin": string(p.GTIN),
 				"bone_in": p.BoneIn, "mixed": p.Mixed, "typical_share_ppm": int64(math.Round(p.TypicalShare * 1e6)),
 				"pieces_per_carcass": int64(p.PiecesPerCarcass),
-				"storage": storage, "shelf_life_days": int64(p.ShelfLifeDays),
+				"storage":            storage, "shelf_life_days": int64(p.ShelfLifeDays),
 			})
 			if err != nil {
 				return err
