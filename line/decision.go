@@ -38,7 +38,7 @@ var Codes = []Code{
 	CodeConsignmentLateDeclaration, CodeConsignmentOverHeadCount,
 	CodeCertificateMissing, CodeCertificateExpired,
 	CodeWeightImplausible, CodeInspectionCondemned, CodeLabPositive,
-	CodeMassExcess, CodeMassLoss,
+	CodeMassExcess, CodeMassLoss, CodeQualityBlocked,
 }
 
 // Severity is the effect of a decision on its carcass.
@@ -81,6 +81,10 @@ type Decision struct {
 
 // Blocks reports whether the decision blocks its carcass or weighing.
 func (d Decision) Blocks() bool { return d.Severity == SeverityBlock }
+
+// BlocksCarcass reports whether the decision blocks its whole carcass or
+// lot. A mass.excess decision refuses only the one weighing it names.
+func (d Decision) BlocksCarcass() bool { return d.Blocks() && d.Code != CodeMassExcess }
 
 // Reason renders the decision's reason for a person in lang.
 func (d Decision) Reason(lang Lang) string {
