@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -20,8 +21,9 @@ var (
 )
 
 // ErrNotFound reports a record that does not exist. Errors wrap it with
-// the record's id.
-var ErrNotFound = errors.New("not found")
+// the record's id. It is line.ErrNotFound, so the station can test for it
+// without importing this package.
+var ErrNotFound = line.ErrNotFound
 
 // Batch is one shift's production on one line, as stored.
 type Batch struct {
@@ -125,6 +127,17 @@ type Carcass struct {
 // and its decisions, held or blocked as they require. Because it runs in
 // the write transaction, two reads of one tag can never both pass.
 func (tx *Tx) EnterCarcass(batchID string, read line.TagRead, at time.Time, reg *line.Registry, rules *line.Rules) (Carcass, []line.Decision, error) {
+	return tx.EnterCarcassAssessed(batchID, read, at, func(h line.History, day line.Date, shiftStart time.Time) line.Intake {
+		return rules.Intake(reg, h, read, day, shiftStart)
+	})
+}
+
+// EnterCarcassAssessed is EnterCarcass with the intake decided by assess,
+// which gets the line's history as of this transaction and the batch's
+// day and shift start. The station adds the lab rule to the intake rules
+// this way.
+func (tx *Tx) EnterCarcassAssessed(batchID string, read line.TagRead, at time.Time,
+	assess func(h line.History, day line.Date, shiftStart time.Time) line.Intake) (Carcass, []line.Decision, error) {
 	b, err := tx.Batch(batchID)
 	if err != nil {
 		return Carcass{}, nil, err
@@ -142,7 +155,7 @@ func (tx *Tx) EnterCarcass(batchID string, read line.TagRead, at time.Time, reg 
 	}
 
 	hist := &txHistory{tx: tx}
-	intake := rules.Intake(reg, hist, read, b.ID.Day, b.ShiftStart)
+	intake := assess(hist, b.ID.Day, b.ShiftStart)
 	if hist.err != nil {
 		return Carcass{}, nil, hist.err
 	}
@@ -267,7 +280,11 @@ type StoredDecision struct {
 
 // Decisions returns the decisions on a carcass in the order they were made.
 func (tx *Tx) Decisions(carcass string) ([]StoredDecision, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT d.id, d.code, d.severity, d.rfid, d.ear_tag, d.consignment, d.facts,
+	return decisionsOf(tx.ctx, tx.tx, carcass)
+}
+
+func decisionsOf(ctx context.Context, q querier, carcass string) ([]StoredDecision, error) {
+	rows, err := q.QueryContext(ctx, `SELECT d.id, d.code, d.severity, d.rfid, d.ear_tag, d.consignment, d.facts,
 		d.decided_at, r.user, r.reason FROM decisions d LEFT JOIN releases r ON r.decision = d.id
 		WHERE d.carcass = ? ORDER BY d.id`, carcass)
 	if err != nil {
@@ -298,8 +315,10 @@ func (tx *Tx) Decisions(carcass string) ([]StoredDecision, error) {
 
 // ReleaseCarcass releases a held carcass: every unreleased review
 // decision on it is released by user with reason, and the carcass
-// resumes from the stage it was held at. A carcass with a block decision
-// cannot be released.
+// resumes from the stage it was held at. A carcass with a decision that
+// blocks it cannot be released. A mass.excess decision refused one
+// weighing and not the carcass, so it neither prevents the release nor is
+// released.
 func (tx *Tx) ReleaseCarcass(number string, user Actor, reason string, at time.Time) error {
 	if user == "" || len(reason) == 0 {
 		return fmt.Errorf("carcass %s: a release needs a user and a reason", number)
@@ -309,7 +328,7 @@ func (tx *Tx) ReleaseCarcass(number string, user Actor, reason string, at time.T
 		return err
 	}
 	for _, d := range decisions {
-		if d.Blocks() {
+		if d.BlocksCarcass() {
 			return fmt.Errorf("carcass %s has the blocking decision %s and cannot be released", number, d.Code)
 		}
 	}
@@ -317,7 +336,7 @@ func (tx *Tx) ReleaseCarcass(number string, user Actor, reason string, at time.T
 		return err
 	}
 	for _, d := range decisions {
-		if d.ReleasedBy != "" {
+		if d.ReleasedBy != "" || d.Blocks() {
 			continue
 		}
 		err := tx.Put("releases", Row{"decision": d.ID, "user": string(user), "reason": reason, "released_at": formatTime(at)})

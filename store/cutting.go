@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -70,8 +71,12 @@ func (tx *Tx) AddWeighing(w Weighing) (int64, error) {
 // by-products out in the order they were weighed. Condemned parts are
 // weighed before chilling, so inputs are added first.
 func (tx *Tx) CarcassBalance(number string) (line.Balance, error) {
+	return carcassBalance(tx.ctx, tx.tx, number)
+}
+
+func carcassBalance(ctx context.Context, q querier, number string) (line.Balance, error) {
 	var b line.Balance
-	rows, err := tx.tx.QueryContext(tx.ctx, "SELECT stage, kind, grams, division_g FROM weighings WHERE carcass = ? ORDER BY id", number)
+	rows, err := q.QueryContext(ctx, "SELECT stage, kind, grams, division_g FROM weighings WHERE carcass = ? ORDER BY id", number)
 	if err != nil {
 		return b, err
 	}
@@ -112,8 +117,12 @@ func (tx *Tx) CarcassBalance(number string) (line.Balance, error) {
 // LotBalance rebuilds the mass balance of a mixed lot: the trim sent to
 // it by carcasses that are not blocked in, its packs out.
 func (tx *Tx) LotBalance(id string) (line.Balance, error) {
+	return lotBalance(tx.ctx, tx.tx, id)
+}
+
+func lotBalance(ctx context.Context, q querier, id string) (line.Balance, error) {
 	var b line.Balance
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT w.grams, w.division_g FROM weighings w JOIN carcasses c ON c.number = w.carcass
+	rows, err := q.QueryContext(ctx, `SELECT w.grams, w.division_g FROM weighings w JOIN carcasses c ON c.number = w.carcass
 		WHERE w.to_lot = ? AND c.state != 'blocked' ORDER BY w.id`, id)
 	if err != nil {
 		return b, err
@@ -129,7 +138,7 @@ func (tx *Tx) LotBalance(id string) (line.Balance, error) {
 	if err := rows.Close(); err != nil {
 		return b, err
 	}
-	rows, err = tx.tx.QueryContext(tx.ctx, "SELECT grams, division_g FROM weighings WHERE lot = ? AND stage = ? ORDER BY id", id, StagePack)
+	rows, err = q.QueryContext(ctx, "SELECT grams, division_g FROM weighings WHERE lot = ? AND stage = ? ORDER BY id", id, StagePack)
 	if err != nil {
 		return b, err
 	}

@@ -207,6 +207,12 @@ func (db *DB) QueueReprint(ctx context.Context, actor Actor, of int64, printer s
 // other states reject. A job of a void label cannot be marked sent
 // (ErrLabelVoided).
 func (db *DB) SetPrintJobState(ctx context.Context, actor Actor, id int64, to PrintJobState, failure string) error {
+	return db.Update(ctx, actor, func(tx *Tx) error { return tx.SetPrintJobState(id, to, failure) })
+}
+
+// SetPrintJobState moves a job to state to within the transaction, with
+// the checks of DB.SetPrintJobState.
+func (tx *Tx) SetPrintJobState(id int64, to PrintJobState, failure string) error {
 	if !to.valid() {
 		return fmt.Errorf("print job %d: invalid state %q", id, to)
 	}
@@ -217,25 +223,23 @@ func (db *DB) SetPrintJobState(ctx context.Context, actor Actor, id int64, to Pr
 	if to != PrintFailed && failure != "" {
 		return fmt.Errorf("print job %d: %w", id, errFailureTextOnly)
 	}
-	return db.Update(ctx, actor, func(tx *Tx) error {
-		row, err := loadRow(ctx, tx.tx, "print_jobs", Row{"id": id})
-		if err != nil {
-			return fmt.Errorf("print job %d: %w", id, err)
+	row, err := loadRow(tx.ctx, tx.tx, "print_jobs", Row{"id": id})
+	if err != nil {
+		return fmt.Errorf("print job %d: %w", id, err)
+	}
+	from := PrintJobState(row.text("state"))
+	if !slices.Contains(printTransitions[from], to) {
+		return &line.TransitionError{Entity: "print job", ID: strconv.FormatInt(id, 10), From: string(from), To: string(to)}
+	}
+	if to == PrintSent {
+		if err := tx.checkPrintable(row.text("label_serial")); err != nil {
+			return err
 		}
-		from := PrintJobState(row.text("state"))
-		if !slices.Contains(printTransitions[from], to) {
-			return &line.TransitionError{Entity: "print job", ID: strconv.FormatInt(id, 10), From: string(from), To: string(to)}
-		}
-		if to == PrintSent {
-			if err := tx.checkPrintable(row.text("label_serial")); err != nil {
-				return err
-			}
-		}
-		row["state"] = string(to)
-		row["error"] = nullable(failure)
-		row["updated_at"] = tx.at
-		return tx.Put("print_jobs", row)
-	})
+	}
+	row["state"] = string(to)
+	row["error"] = nullable(failure)
+	row["updated_at"] = tx.at
+	return tx.Put("print_jobs", row)
 }
 
 // VoidLabel makes a printed label invalid, so that its serial is never
