@@ -1,6 +1,7 @@
 // Command tracectl holds the station's headless tools:
 //
 //	tracectl check --products P --registry R --linerun L
+//	tracectl [--data DIR] replay --products P --registry R --linerun L
 //	tracectl [--data DIR] import registry FILE
 //	tracectl [--data DIR] import products FILE
 //	tracectl [--data DIR] journal verify
@@ -10,7 +11,8 @@
 //	tracectl label pack|carcass|carton [flags] --out DIR
 //
 // check replays a recorded slaughter day through the rules without devices
-// or a database. import loads a registry export or a product master into
+// or a database. replay records the same day through the station service
+// into the station database and prints the same summary. import loads a registry export or a product master into
 // the station database, all or nothing. journal verify checks the
 // database's hash chain and every journaled row against it.
 //
@@ -100,6 +102,8 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 			err = runCheck(args[1:], stdout, stderr)
 		case "import":
 			err = runImport(g, args[1:], stdout)
+		case "replay":
+			err = runReplay(g, args[1:], stdout)
 		case "journal":
 			err = runJournal(g, args[1:], stdout)
 		case "decode":
@@ -197,6 +201,11 @@ commands:
   check --products FILE --registry FILE --linerun FILE
         replay a recorded slaughter day through the rules and print one
         JSON line per decision, then a summary line
+  replay --products FILE --registry FILE --linerun FILE
+        record a slaughter day through the station service into the
+        database, importing the registry and product master unless they
+        are imported already, and print the summary check prints; a day
+        whose batch the database holds already is refused
   import registry FILE
         validate a registry export and load it into the database
   import products FILE
