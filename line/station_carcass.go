@@ -146,6 +146,11 @@ func (s *Station) takeChilled(ctx context.Context, r Reading) error {
 // RecordInspection records the inspection result of a carcass. A
 // condemned carcass is blocked; the weighing of partly condemned parts
 // counts against the carcass's mass balance.
+//
+// NOTE: the condemned weighing is not checked against the balance, which
+// has no input before the chilled weight. Condemned parts heavier than
+// the chilled weight plus tolerance make every later output of the
+// carcass fail with a store error instead of a mass.excess refusal.
 func (s *Station) RecordInspection(ctx context.Context, actor string, in InspectionInput) (CarcassRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -261,6 +266,10 @@ func (s *Station) RecordLabResult(ctx context.Context, actor string, t LabTest) 
 // Release releases a held carcass: its review decisions are released by
 // actor with reason, and it resumes from the stage it was held at, taking
 // in the facts recorded meanwhile.
+//
+// NOTE: neither the station nor the store checks actor's role for a
+// release or a block, as the store does for a reprint or a void; the
+// kiosk must offer them to quality staff only.
 func (s *Station) Release(ctx context.Context, actor, number, reason string) (CarcassRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
