@@ -28,19 +28,19 @@ type BatchFacts struct {
 	// id, each with every animal the registry declared for it.
 	Consignments []*Consignment
 	// Carcasses are in carcass number order.
-	Carcasses []CarcassRecord
+	Carcasses []CarcassFact
 	// Decisions are those on the batch's carcasses and lots, in the order
 	// they were made.
-	Decisions []DecisionRecord
+	Decisions []DecisionFact
 	// LabResults are those of the batch's consignments, by sample.
 	LabResults []LabResult
 	// Byproducts are the by-product weighings of the batch's carcasses, in
 	// the order they were weighed.
-	Byproducts []WeighingRecord
+	Byproducts []WeighingFact
 	// Lots are the batch's mixed lots, by id.
-	Lots []LotRecord
+	Lots []LotFact
 	// Packs are in serial order.
-	Packs []PackRecord
+	Packs []PackFact
 }
 
 // PlantIdentity names the plant.
@@ -58,8 +58,8 @@ type JournalHead struct {
 	At        time.Time
 }
 
-// CarcassRecord is one carcass as the store holds it.
-type CarcassRecord struct {
+// CarcassFact is one carcass as the store holds it.
+type CarcassFact struct {
 	Number      string
 	RawRead     string // the reader output, printable
 	RFID        RFID   // empty when the read did not decode
@@ -70,8 +70,8 @@ type CarcassRecord struct {
 	EnteredAt   time.Time
 	// Weighings are the hot, chilled and condemned weighings, in the order
 	// taken. By-products and packs are listed on their own.
-	Weighings  []WeighingRecord
-	Inspection *InspectionRecord // nil when not inspected
+	Weighings  []WeighingFact
+	Inspection *InspectionFact // nil when not inspected
 	// Balance is the carcass's mass balance: the chilled weight in, the
 	// condemned parts, packs and by-products out. It is nil for a carcass
 	// that was never chilled and has no outputs, such as one condemned
@@ -79,8 +79,8 @@ type CarcassRecord struct {
 	Balance *Balance
 }
 
-// WeighingRecord is one accepted weight.
-type WeighingRecord struct {
+// WeighingFact is one accepted weight.
+type WeighingFact struct {
 	ID       int64
 	Carcass  string // the carcass weighed, empty for a lot's weighing
 	Lot      string // the lot weighed, empty for a carcass's weighing
@@ -94,8 +94,8 @@ type WeighingRecord struct {
 	ToLot    string // the mixed lot that trim went to, if any
 }
 
-// InspectionRecord is a carcass's synchronous post-mortem inspection.
-type InspectionRecord struct {
+// InspectionFact is a carcass's synchronous post-mortem inspection.
+type InspectionFact struct {
 	Result    string // InspectionPass, InspectionPartial or InspectionCondemned
 	Condemned Mass
 	Reason    string
@@ -103,18 +103,18 @@ type InspectionRecord struct {
 	At        time.Time
 }
 
-// DecisionRecord is a stored decision with who recorded it and its
+// DecisionFact is a stored decision with who recorded it and its
 // release, if any.
-type DecisionRecord struct {
+type DecisionFact struct {
 	ID int64
 	Decision
 	DecidedAt  time.Time
 	RecordedBy string         // the user whose action led to the decision
-	Release    *ReleaseRecord // nil while unreleased
+	Release    *ReleaseFact // nil while unreleased
 }
 
-// ReleaseRecord is the release of a review decision.
-type ReleaseRecord struct {
+// ReleaseFact is the release of a review decision.
+type ReleaseFact struct {
 	By     string
 	Reason string
 	At     time.Time
@@ -127,21 +127,21 @@ type LabResult struct {
 	At         time.Time
 }
 
-// LotRecord is a mixed lot with its sources and mass balance.
-type LotRecord struct {
+// LotFact is a mixed lot with its sources and mass balance.
+type LotFact struct {
 	ID      string
 	Product string
 	State   string // open or closed
 	// Sources are the trim weighings sent to the lot, in the order
 	// weighed.
-	Sources []LotSource
+	Sources []LotSourceFact
 	// Balance is the lot's mass balance: the counted sources in, its
 	// packs out.
 	Balance Balance
 }
 
-// LotSource is one carcass's trim sent to a mixed lot.
-type LotSource struct {
+// LotSourceFact is one carcass's trim sent to a mixed lot.
+type LotSourceFact struct {
 	Weighing int64
 	Carcass  string
 	EarTag   EarTag
@@ -152,22 +152,22 @@ type LotSource struct {
 	Counted bool
 }
 
-// PackRecord is a labelled pack with its weighing and label history.
-type PackRecord struct {
+// PackFact is a labelled pack with its weighing and label history.
+type PackFact struct {
 	Serial    string
 	GTIN      GTIN
 	Product   string // product key
-	Weighing  WeighingRecord
+	Weighing  WeighingFact
 	Carcass   string // the source carcass, or empty for a lot's pack
 	Lot       string // the source lot, or empty for a carcass's pack
 	Grassland bool   // the label may claim grassland lamb
 	PackedAt  time.Time
-	Prints    []PrintRecord // in the order queued
-	Void      *VoidRecord   // nil while the label is valid
+	Prints    []PrintFact // in the order queued
+	Void      *VoidFact   // nil while the label is valid
 }
 
-// PrintRecord is one print job of a pack's label.
-type PrintRecord struct {
+// PrintFact is one print job of a pack's label.
+type PrintFact struct {
 	Job       int64
 	Printer   string
 	ZPLSHA256 string // hex SHA-256 of the bytes sent to the printer
@@ -180,8 +180,8 @@ type PrintRecord struct {
 	UpdatedAt time.Time
 }
 
-// VoidRecord is the void of a pack's label.
-type VoidRecord struct {
+// VoidFact is the void of a pack's label.
+type VoidFact struct {
 	Reason string
 	By     string
 	At     time.Time

@@ -67,7 +67,7 @@ type factsReader struct {
 
 	carcassIndex  map[string]int        // carcass number to index in f.Carcasses
 	packIndex     map[string]int        // serial to index in f.Packs
-	packWeighings []line.WeighingRecord // pack weighings, until the packs are read
+	packWeighings []line.WeighingFact // pack weighings, until the packs are read
 }
 
 func (r *factsReader) query(query string, args ...any) (*sql.Rows, error) {
@@ -136,7 +136,7 @@ func (r *factsReader) carcasses() error {
 	defer rows.Close()
 	r.carcassIndex = make(map[string]int)
 	for rows.Next() {
-		var c line.CarcassRecord
+		var c line.CarcassFact
 		var rfid, tag, consignment sql.NullString
 		var state, stage, entered string
 		if err := rows.Scan(&c.Number, &c.RawRead, &rfid, &tag, &consignment, &state, &stage, &entered); err != nil {
@@ -156,8 +156,8 @@ func (r *factsReader) carcasses() error {
 // weighingColumns are the columns scanWeighing reads, prefixed with w.
 const weighingColumns = "w.id, w.carcass, w.lot, w.stage, w.kind, w.grams, w.scale_id, w.division_g, w.stable, w.at, w.to_lot"
 
-func scanWeighing(rows *sql.Rows) (line.WeighingRecord, error) {
-	var w line.WeighingRecord
+func scanWeighing(rows *sql.Rows) (line.WeighingFact, error) {
+	var w line.WeighingFact
 	var carcass, lot, toLot sql.NullString
 	var at string
 	err := rows.Scan(&w.ID, &carcass, &lot, &w.Stage, &w.Kind, &w.Grams, &w.ScaleID, &w.Division, &w.Stable, &at, &toLot)
@@ -214,7 +214,7 @@ func (r *factsReader) inspections() error {
 	defer rows.Close()
 	for rows.Next() {
 		var number, at string
-		in := &line.InspectionRecord{}
+		in := &line.InspectionFact{}
 		if err := rows.Scan(&number, &in.Result, &in.Condemned, &in.Reason, &in.Inspector, &at); err != nil {
 			return err
 		}
@@ -241,7 +241,7 @@ func (r *factsReader) decisions() error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var d line.DecisionRecord
+		var d line.DecisionFact
 		var code, severity, facts, decided string
 		var carcass, lot, rfid, tag, consignment, user, reason, released sql.NullString
 		err := rows.Scan(&d.ID, &carcass, &lot, &code, &severity, &rfid, &tag, &consignment, &facts, &decided,
@@ -258,7 +258,7 @@ func (r *factsReader) decisions() error {
 			return fmt.Errorf("decision %d: decided_at %q: %w", d.ID, decided, err)
 		}
 		if user.Valid {
-			rel := &line.ReleaseRecord{By: user.String, Reason: reason.String}
+			rel := &line.ReleaseFact{By: user.String, Reason: reason.String}
 			if rel.At, err = parseTime(released.String); err != nil {
 				return fmt.Errorf("release of decision %d: released_at %q: %w", d.ID, released.String, err)
 			}
@@ -436,7 +436,7 @@ func (r *factsReader) lots() error {
 	}
 	index := make(map[string]int)
 	for rows.Next() {
-		var l line.LotRecord
+		var l line.LotFact
 		if err := rows.Scan(&l.ID, &l.Product, &l.State); err != nil {
 			rows.Close()
 			return err
@@ -456,7 +456,7 @@ func (r *factsReader) lots() error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var s line.LotSource
+		var s line.LotSourceFact
 		var lot string
 		var tag sql.NullString
 		if err := rows.Scan(&s.Weighing, &lot, &s.Carcass, &tag, &s.Grams, &s.Division, &s.Counted); err != nil {
@@ -476,13 +476,13 @@ func (r *factsReader) packs() error {
 		return err
 	}
 	defer rows.Close()
-	byWeighing := make(map[int64]line.WeighingRecord, len(r.packWeighings))
+	byWeighing := make(map[int64]line.WeighingFact, len(r.packWeighings))
 	for _, w := range r.packWeighings {
 		byWeighing[w.ID] = w
 	}
 	r.packIndex = make(map[string]int)
 	for rows.Next() {
-		var p line.PackRecord
+		var p line.PackFact
 		var gtin, packed string
 		var weighing int64
 		var carcass, lot sql.NullString
@@ -513,7 +513,7 @@ func (r *factsReader) printJobs() error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var j line.PrintRecord
+		var j line.PrintFact
 		var serial, created, updated string
 		var reprintOf sql.NullInt64
 		var reason, failure sql.NullString
@@ -543,7 +543,7 @@ func (r *factsReader) voids() error {
 	defer rows.Close()
 	for rows.Next() {
 		var serial, at string
-		v := &line.VoidRecord{}
+		v := &line.VoidFact{}
 		if err := rows.Scan(&serial, &v.Reason, &v.By, &at); err != nil {
 			return err
 		}
@@ -591,7 +591,7 @@ func (r *factsReader) balances() error {
 	}
 	for i := range r.f.Carcasses {
 		c := &r.f.Carcasses[i]
-		chilled := slices.ContainsFunc(c.Weighings, func(w line.WeighingRecord) bool { return w.Stage == StageChilled })
+		chilled := slices.ContainsFunc(c.Weighings, func(w line.WeighingFact) bool { return w.Stage == StageChilled })
 		if !chilled && !hasOutputs[c.Number] {
 			continue
 		}

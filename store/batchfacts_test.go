@@ -125,7 +125,7 @@ func TestBatchFacts(t *testing.T) {
 		if len(facts.Carcasses) != len(sampleSubset) {
 			t.Fatalf("%d carcasses, want %d", len(facts.Carcasses), len(sampleSubset))
 		}
-		if !slices.IsSortedFunc(facts.Carcasses, func(a, b line.CarcassRecord) int { return strings.Compare(a.Number, b.Number) }) {
+		if !slices.IsSortedFunc(facts.Carcasses, func(a, b line.CarcassFact) int { return strings.Compare(a.Number, b.Number) }) {
 			t.Error("carcasses are not in number order")
 		}
 		counts, err := db.BatchCounts(batch)
@@ -287,7 +287,7 @@ func TestBatchFacts(t *testing.T) {
 	})
 
 	t.Run("Packs", func(t *testing.T) {
-		if !slices.IsSortedFunc(facts.Packs, func(a, b line.PackRecord) int { return strings.Compare(a.Serial, b.Serial) }) {
+		if !slices.IsSortedFunc(facts.Packs, func(a, b line.PackFact) int { return strings.Compare(a.Serial, b.Serial) }) {
 			t.Error("packs are not in serial order")
 		}
 		keys := map[string]bool{}
@@ -415,15 +415,15 @@ func TestBatchFactsUnknownBatch(t *testing.T) {
 	}
 }
 
-func carcassesByTag(f *line.BatchFacts) map[line.EarTag][]line.CarcassRecord {
-	out := map[line.EarTag][]line.CarcassRecord{}
+func carcassesByTag(f *line.BatchFacts) map[line.EarTag][]line.CarcassFact {
+	out := map[line.EarTag][]line.CarcassFact{}
 	for _, c := range f.Carcasses {
 		out[c.EarTag] = append(out[c.EarTag], c)
 	}
 	return out
 }
 
-func weighingStages(ws []line.WeighingRecord) []string {
+func weighingStages(ws []line.WeighingFact) []string {
 	var out []string
 	for _, w := range ws {
 		out = append(out, w.Stage)

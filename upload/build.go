@@ -117,12 +117,12 @@ func convertAnimal(a *line.Animal) Animal {
 	return out
 }
 
-func convertWeighing(w line.WeighingRecord) Weighing {
+func convertWeighing(w line.WeighingFact) Weighing {
 	return Weighing{ID: w.ID, Carcass: w.Carcass, Stage: w.Stage, Kind: w.Kind, Grams: w.Grams, Division: w.Division,
 		ScaleID: w.ScaleID, Stable: w.Stable, At: w.At, ToLot: w.ToLot}
 }
 
-func convertCarcasses(carcasses []line.CarcassRecord, maxLossBP int64) []Carcass {
+func convertCarcasses(carcasses []line.CarcassFact, maxLossBP int64) []Carcass {
 	out := make([]Carcass, 0, len(carcasses))
 	for _, c := range carcasses {
 		dc := Carcass{
@@ -160,7 +160,7 @@ func massBalance(f line.MassFigures) MassBalance {
 	return mb
 }
 
-func convertDecisions(decisions []line.DecisionRecord) []Decision {
+func convertDecisions(decisions []line.DecisionFact) []Decision {
 	out := make([]Decision, 0, len(decisions))
 	for _, d := range decisions {
 		dd := Decision{
@@ -188,13 +188,13 @@ func convertLabResults(results []line.LabResult) []LabResult {
 	return out
 }
 
-func convertLots(lots []line.LotRecord, maxLossBP int64) []Lot {
+func convertLots(lots []line.LotFact, maxLossBP int64) []Lot {
 	out := make([]Lot, 0, len(lots))
 	for _, l := range lots {
-		dl := Lot{ID: l.ID, Product: l.Product, State: l.State, Sources: make([]LotSource, 0, len(l.Sources)),
+		dl := Lot{ID: l.ID, Product: l.Product, State: l.State, Sources: make([]LotSourceFact, 0, len(l.Sources)),
 			MassBalance: massBalance(l.Balance.Figures(maxLossBP))}
 		for _, s := range l.Sources {
-			dl.Sources = append(dl.Sources, LotSource{Weighing: s.Weighing, Carcass: s.Carcass, EarTag: string(s.EarTag),
+			dl.Sources = append(dl.Sources, LotSourceFact{Weighing: s.Weighing, Carcass: s.Carcass, EarTag: string(s.EarTag),
 				Grams: s.Grams, Division: s.Division, Counted: s.Counted})
 		}
 		out = append(out, dl)
@@ -202,7 +202,7 @@ func convertLots(lots []line.LotRecord, maxLossBP int64) []Lot {
 	return out
 }
 
-func convertPacks(packs []line.PackRecord) []Pack {
+func convertPacks(packs []line.PackFact) []Pack {
 	out := make([]Pack, 0, len(packs))
 	for _, p := range packs {
 		dp := Pack{

@@ -414,7 +414,7 @@ func (c *checker) lotBalances() {
 	}
 }
 
-func (c *checker) lotSource(l *Lot, s LotSource) {
+func (c *checker) lotSource(l *Lot, s LotSourceFact) {
 	w := c.byproducts[s.Weighing]
 	car := c.carcasses[s.Carcass]
 	bad := func(field, value string) {

@@ -242,7 +242,7 @@ func TestCheckAcceptsEligibleLot(t *testing.T) {
 	d := clone(t, mustBuild(t))
 	feedlot := d.Carcasses[carcassOf(t, d, rfidFeedlot)].Number
 	lot := &d.Lots[0]
-	lot.Sources = slices.DeleteFunc(lot.Sources, func(s upload.LotSource) bool { return s.Carcass == feedlot })
+	lot.Sources = slices.DeleteFunc(lot.Sources, func(s upload.LotSourceFact) bool { return s.Carcass == feedlot })
 	for i := range d.Byproducts {
 		if d.Byproducts[i].Carcass == feedlot && d.Byproducts[i].ToLot != "" {
 			d.Byproducts[i].ToLot = ""

@@ -270,12 +270,12 @@ type Lot struct {
 	ID          string      `json:"id"`
 	Product     string      `json:"product"`
 	State       string      `json:"state"`
-	Sources     []LotSource `json:"sources"`
+	Sources     []LotSourceFact `json:"sources"`
 	MassBalance MassBalance `json:"mass_balance"`
 }
 
-// LotSource is one carcass's trim sent to a lot.
-type LotSource struct {
+// LotSourceFact is one carcass's trim sent to a lot.
+type LotSourceFact struct {
 	Weighing int64     `json:"weighing"`
 	Carcass  string    `json:"carcass"`
 	EarTag   string    `json:"ear_tag,omitempty"`

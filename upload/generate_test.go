@@ -51,7 +51,7 @@ func generateFacts(tb testing.TB, carcasses, packs int) *line.BatchFacts {
 	trimCarcasses := (carcasses + 9) / 10
 	lotPacks := min(10, trimCarcasses*250/500, packs)
 	carcassPacks := packs - lotPacks
-	lot := line.LotRecord{ID: "ROLL-1", Product: "roll", State: "closed"}
+	lot := line.LotFact{ID: "ROLL-1", Product: "roll", State: "closed"}
 	for i := range carcasses {
 		n := carcassPacks / carcasses
 		if i < carcassPacks%carcasses {
@@ -119,29 +119,29 @@ func (g *generator) consignment(n int) {
 	g.f.Consignments = append(g.f.Consignments, c)
 }
 
-func (g *generator) weighing(carcass, lot, stage, kind string, grams, division line.Mass) line.WeighingRecord {
+func (g *generator) weighing(carcass, lot, stage, kind string, grams, division line.Mass) line.WeighingFact {
 	g.weighings++
-	return line.WeighingRecord{ID: g.weighings, Carcass: carcass, Lot: lot, Stage: stage, Kind: kind, Grams: grams,
+	return line.WeighingFact{ID: g.weighings, Carcass: carcass, Lot: lot, Stage: stage, Kind: kind, Grams: grams,
 		ScaleID: "scale-1", Division: division, Stable: true, At: g.next()}
 }
 
 // carcass adds carcass i with n packs, and its trim to lot when i is a
 // multiple of ten.
-func (g *generator) carcass(i, n int, cuts []*line.Product, lot *line.LotRecord) {
+func (g *generator) carcass(i, n int, cuts []*line.Product, lot *line.LotFact) {
 	f := g.f
 	con := f.Consignments[i/20]
 	a := con.Animals[i%20]
 	number, _ := line.FormatCarcassNumber(f.Batch.Day, i+1)
-	c := line.CarcassRecord{Number: number, RawRead: "LA " + string(a.RFID[:3]) + " " + string(a.RFID[3:]), RFID: a.RFID,
+	c := line.CarcassFact{Number: number, RawRead: "LA " + string(a.RFID[:3]) + " " + string(a.RFID[3:]), RFID: a.RFID,
 		EarTag: a.EarTag, Consignment: con.ID, State: line.CarcassClosed, Stage: line.CarcassClosed, EnteredAt: g.next()}
 	if i%50 == 49 {
 		g.decisions++
-		f.Decisions = append(f.Decisions, line.DecisionRecord{ID: g.decisions,
+		f.Decisions = append(f.Decisions, line.DecisionFact{ID: g.decisions,
 			Decision:  line.Decision{Code: line.CodeTagLate, Severity: line.SeverityReview, RFID: a.RFID, EarTag: a.EarTag, Consignment: con.ID, Carcass: number, Facts: map[string]string{"days": "12", "max_days": "10"}},
-			DecidedAt: c.EnteredAt, RecordedBy: "op1", Release: &line.ReleaseRecord{By: "qa1", Reason: "birth record corrected by the herder", At: c.EnteredAt.Add(time.Minute)}})
+			DecidedAt: c.EnteredAt, RecordedBy: "op1", Release: &line.ReleaseFact{By: "qa1", Reason: "birth record corrected by the herder", At: c.EnteredAt.Add(time.Minute)}})
 	}
 	c.Weighings = append(c.Weighings, g.weighing(number, "", "hot", "hot", 19000, 20))
-	c.Inspection = &line.InspectionRecord{Result: line.InspectionPass, Inspector: "vet1", At: g.next()}
+	c.Inspection = &line.InspectionFact{Result: line.InspectionPass, Inspector: "vet1", At: g.next()}
 	chilled := g.weighing(number, "", "chilled", "chilled", 18000, 20)
 	c.Weighings = append(c.Weighings, chilled)
 
@@ -159,7 +159,7 @@ func (g *generator) carcass(i, n int, cuts []*line.Product, lot *line.LotRecord)
 		w := g.weighing(number, "", "byproduct", kind, map[string]line.Mass{"bone": 400, "fat": 200, "trim": 250}[kind], 2)
 		if kind == "trim" && i%10 == 0 {
 			w.ToLot = lot.ID
-			lot.Sources = append(lot.Sources, line.LotSource{Weighing: w.ID, Carcass: number, EarTag: a.EarTag, Grams: w.Grams,
+			lot.Sources = append(lot.Sources, line.LotSourceFact{Weighing: w.ID, Carcass: number, EarTag: a.EarTag, Grams: w.Grams,
 				Division: w.Division, Counted: true})
 			lot.Balance.AddInput(w.Grams, w.Division)
 		}
@@ -172,17 +172,17 @@ func (g *generator) carcass(i, n int, cuts []*line.Product, lot *line.LotRecord)
 	f.Carcasses = append(f.Carcasses, c)
 }
 
-func (g *generator) pack(w line.WeighingRecord, p *line.Product, carcass, lot string, grassland bool) {
+func (g *generator) pack(w line.WeighingFact, p *line.Product, carcass, lot string, grassland bool) {
 	g.serials++
 	serial, _ := line.FormatPackSerial(1, g.serials)
 	w.Kind = p.Key
 	sum := sha256.Sum256([]byte(serial))
-	pr := line.PackRecord{Serial: serial, GTIN: p.GTIN, Product: p.Key, Weighing: w, Carcass: carcass, Lot: lot,
+	pr := line.PackFact{Serial: serial, GTIN: p.GTIN, Product: p.Key, Weighing: w, Carcass: carcass, Lot: lot,
 		Grassland: grassland, PackedAt: w.At,
-		Prints: []line.PrintRecord{{Job: g.serials, Printer: "zebra-cut-1", ZPLSHA256: hex.EncodeToString(sum[:]), State: "confirmed",
+		Prints: []line.PrintFact{{Job: g.serials, Printer: "zebra-cut-1", ZPLSHA256: hex.EncodeToString(sum[:]), State: "confirmed",
 			By: "op1", CreatedAt: w.At, UpdatedAt: w.At.Add(time.Second)}}}
 	if g.serials%500 == 0 {
-		pr.Void = &line.VoidRecord{Reason: "label torn", By: "qa1", At: w.At.Add(time.Minute)}
+		pr.Void = &line.VoidFact{Reason: "label torn", By: "qa1", At: w.At.Add(time.Minute)}
 	}
 	g.f.Packs = append(g.f.Packs, pr)
 }
