@@ -109,7 +109,7 @@ type DecisionFact struct {
 	ID int64
 	Decision
 	DecidedAt  time.Time
-	RecordedBy string         // the user whose action led to the decision
+	RecordedBy string       // the user whose action led to the decision
 	Release    *ReleaseFact // nil while unreleased
 }
 

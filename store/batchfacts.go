@@ -65,8 +65,8 @@ type factsReader struct {
 	tx *Tx
 	f  *line.BatchFacts
 
-	carcassIndex  map[string]int        // carcass number to index in f.Carcasses
-	packIndex     map[string]int        // serial to index in f.Packs
+	carcassIndex  map[string]int      // carcass number to index in f.Carcasses
+	packIndex     map[string]int      // serial to index in f.Packs
 	packWeighings []line.WeighingFact // pack weighings, until the packs are read
 }
 

@@ -267,11 +267,11 @@ type LabResult struct {
 
 // Lot is a mixed lot made from the trim of several carcasses.
 type Lot struct {
-	ID          string      `json:"id"`
-	Product     string      `json:"product"`
-	State       string      `json:"state"`
+	ID          string          `json:"id"`
+	Product     string          `json:"product"`
+	State       string          `json:"state"`
 	Sources     []LotSourceFact `json:"sources"`
-	MassBalance MassBalance `json:"mass_balance"`
+	MassBalance MassBalance     `json:"mass_balance"`
 }
 
 // LotSourceFact is one carcass's trim sent to a lot.
