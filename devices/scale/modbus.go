@@ -35,8 +35,12 @@ type SerialConfig struct {
 }
 
 // ModbusScale polls a Modbus indicator over TCP or RTU and decodes its
-// registers with Profile. One goroutine, the one running Run, owns the
-// connection; Zero and Tare hand their request to it.
+// registers with Profile. Over TCP one goroutine, the one running Run,
+// owns the connection, and Zero and Tare hand their request to it. Over
+// RTU several scales may name the same serial port, as indicators with
+// different unit ids share one RS-485 line: one goroutine per port then
+// owns the port and sends the requests of all of them one at a time, and
+// they must agree on the serial settings and the timeout.
 //
 // Set Address for Modbus TCP, or Serial for RTU. Zero durations mean the
 // Default values.
@@ -59,9 +63,10 @@ type ModbusScale struct {
 var _ line.Scale = (*ModbusScale)(nil)
 
 // ConfigError reports a request that the indicator rejects with Modbus
-// exception 1, 2 or 3 (illegal function, data address or data value), or
-// a configuration that cannot work. Retrying cannot help, so Run returns
-// it at once.
+// exception 1, 2 or 3 (illegal function, data address or data value), a
+// unit that a Modbus TCP gateway cannot reach (exception 10 or 11, then
+// Err wraps ErrUnitUnreachable), or a configuration that cannot work.
+// Retrying cannot help, so Run returns it at once.
 type ConfigError struct {
 	Scale string
 	Op    string // the failed operation: "read registers", "zero", …
@@ -69,8 +74,17 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string {
+	if errors.Is(e.Err, ErrUnitUnreachable) {
+		return fmt.Sprintf("scale %s: %s: %v; check the unit id configured for this scale against the indicator's Modbus address, and that the indicator is on and wired to the gateway", e.Scale, e.Op, e.Err)
+	}
 	return fmt.Sprintf("scale %s: %s: %v; check the profile's function code, register addresses and the unit id", e.Scale, e.Op, e.Err)
 }
+
+// ErrUnitUnreachable is wrapped by the *ConfigError of a Modbus TCP
+// gateway that answers exception 10 (gateway path unavailable) or 11
+// (gateway target device failed to respond): no device behind the gateway
+// answers to the scale's unit id.
+var ErrUnitUnreachable = errors.New("no device answers to this unit id behind the gateway")
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
@@ -119,12 +133,15 @@ func (s *ModbusScale) send(ctx context.Context, name string, action *Command) er
 	}
 }
 
-func (s *ModbusScale) logger() *slog.Logger {
-	logger := s.Logger
-	if logger == nil {
-		logger = slog.Default()
+func (s *ModbusScale) baseLogger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
 	}
-	return logger.With("device", s.ID)
+	return s.Logger
+}
+
+func (s *ModbusScale) logger() *slog.Logger {
+	return s.baseLogger().With("device", s.ID)
 }
 
 func (s *ModbusScale) now() time.Time {
@@ -169,35 +186,27 @@ func (s *ModbusScale) validate() error {
 	return &ConfigError{Scale: s.ID, Op: "check configuration", Err: errors.New(problem)}
 }
 
-// handler is the part of a goburrow client handler that Run uses.
-type handler interface {
-	modbus.ClientHandler
-	Connect() error
-	Close() error
+// connection is the client of one session and the function that ends it.
+type connection struct {
+	client registerClient
+	close  func() error
 }
 
-func (s *ModbusScale) newHandler() handler {
-	timeout := durationOr(s.Timeout, DefaultTimeout)
-	if s.Address != "" {
-		h := modbus.NewTCPClientHandler(s.Address)
-		h.Timeout = timeout
-		h.IdleTimeout = 0 // no idle timer goroutine: Run alone closes the connection
-		h.SlaveId = s.UnitID
-		return h
+// connect opens a Modbus TCP connection, or returns a client of line for
+// an RTU scale, whose port the line's goroutine opens.
+func (s *ModbusScale) connect(ctx context.Context, line *rtuLine) (connection, error) {
+	if line != nil {
+		return connection{client: lineClient{ctx: ctx, line: line, unit: s.UnitID}, close: func() error { return nil }}, nil
 	}
-	// NOTE: goburrow/modbus v0.1.0 does not flush input before a request,
-	// so a reply that arrives after the timeout could be read as the next
-	// reply. Run reopens the port after every error, but whether closing
-	// discards unread input depends on the serial driver and is untested.
-	h := modbus.NewRTUClientHandler(s.Serial.Path)
-	h.BaudRate = s.Serial.BaudRate
-	h.DataBits = s.Serial.DataBits
-	h.Parity = s.Serial.Parity
-	h.StopBits = s.Serial.StopBits
-	h.Timeout = timeout
-	h.IdleTimeout = 0
+	h := modbus.NewTCPClientHandler(s.Address)
+	h.Timeout = durationOr(s.Timeout, DefaultTimeout)
+	h.IdleTimeout = 0 // no idle timer goroutine: Run alone closes the connection
 	h.SlaveId = s.UnitID
-	return h
+	if err := h.Connect(); err != nil {
+		h.Close()
+		return connection{}, fmt.Errorf("connect %s: %w", s.endpoint(), err)
+	}
+	return connection{client: modbus.NewClient(h), close: h.Close}, nil
 }
 
 func (s *ModbusScale) endpoint() string {
@@ -209,12 +218,15 @@ func (s *ModbusScale) endpoint() string {
 
 // Run polls the indicator and passes each decoded reading to deliver until
 // ctx is done, then returns ctx.Err(). After a timeout, a mismatched reply
-// or any other I/O error it closes the connection and reconnects, waiting
-// from 100 ms up to MaxBackoff between attempts, because a goburrow TCP
-// client that missed one reply reads every later reply one transaction
-// late. Modbus exceptions 1 to 3 end Run with a *ConfigError, and other
-// exceptions are retried like I/O errors. deliver runs on Run's goroutine,
-// so a deliver that blocks also holds up polling, Zero and Tare.
+// or any other I/O error it waits from 100 ms up to MaxBackoff and starts
+// again. Over TCP it reconnects, because a goburrow TCP client that missed
+// one reply reads every later reply one transaction late. Over RTU the
+// line reopens the port, and a scale whose indicator does not answer
+// delays only its own readings and, by its timeouts, the other scales'
+// polls on that line. Modbus exceptions 1 to 3, 10 and 11 end Run with a
+// *ConfigError, and other exceptions are retried like I/O errors. deliver
+// runs on Run's goroutine, so a deliver that blocks also holds up polling,
+// Zero and Tare.
 func (s *ModbusScale) Run(ctx context.Context, deliver func(line.Reading)) error {
 	s.init()
 	logger := s.logger()
@@ -222,19 +234,23 @@ func (s *ModbusScale) Run(ctx context.Context, deliver func(line.Reading)) error
 		logger.Error("scale configuration rejected", "error", err)
 		return err
 	}
+	var line *rtuLine
+	if s.Address == "" {
+		var err error
+		if line, err = acquireLine(s); err != nil {
+			logger.Error("scale configuration rejected", "error", err)
+			return err
+		}
+		defer line.release()
+	}
 	failures := &repeatLog{logger: logger, now: s.now}
 	backoff := time.Duration(0)
 	maxBackoff := durationOr(s.MaxBackoff, DefaultMaxBackoff)
 	for {
-		h := s.newHandler()
-		polled, err := s.session(ctx, h, deliver, failures)
-		closeErr := h.Close()
+		polled, err := s.session(ctx, line, deliver, failures)
 		if ctx.Err() != nil {
 			logger.Info("scale closed", "endpoint", s.endpoint())
 			return ctx.Err()
-		}
-		if closeErr != nil {
-			logger.Debug("close scale connection", "error", closeErr)
 		}
 		var configErr *ConfigError
 		if errors.As(err, &configErr) {
@@ -279,11 +295,17 @@ func (s *ModbusScale) wait(ctx context.Context, d time.Duration) error {
 
 // session connects, then polls and runs commands until an error. It
 // reports whether any poll succeeded, so Run can reset its backoff.
-func (s *ModbusScale) session(ctx context.Context, h handler, deliver func(line.Reading), failures *repeatLog) (bool, error) {
-	if err := h.Connect(); err != nil {
-		return false, fmt.Errorf("connect %s: %w", s.endpoint(), err)
+func (s *ModbusScale) session(ctx context.Context, rtu *rtuLine, deliver func(line.Reading), failures *repeatLog) (bool, error) {
+	conn, err := s.connect(ctx, rtu)
+	if err != nil {
+		return false, err
 	}
-	client := modbus.NewClient(h)
+	defer func() {
+		if err := conn.close(); err != nil {
+			failures.logger.Debug("close scale connection", "error", err)
+		}
+	}()
+	client := conn.client
 	spans := s.Profile.spans()
 	interval := durationOr(s.PollInterval, DefaultPollInterval)
 	polled := false
@@ -336,17 +358,26 @@ func isException(err error) bool {
 	return errors.As(err, &exception)
 }
 
-// classify turns exceptions 1 to 3 into a *ConfigError and wraps every
-// other error with op.
+// classify turns exceptions 1 to 3, 10 and 11 into a *ConfigError and
+// wraps every other error with op. A gateway sends 10 or 11 when no
+// device behind it answers to the unit id: a wrong unit id, or an
+// indicator that is off or cut from the RS-485 side. Either way a person
+// has to look, so it ends Run like a wrong register address does.
 func (s *ModbusScale) classify(op string, err error) error {
 	var exception *modbus.ModbusError
-	if errors.As(err, &exception) && exception.ExceptionCode >= 1 && exception.ExceptionCode <= 3 {
+	if !errors.As(err, &exception) {
+		return fmt.Errorf("scale %s: %s: %w", s.ID, op, err)
+	}
+	switch exception.ExceptionCode {
+	case modbus.ExceptionCodeIllegalFunction, modbus.ExceptionCodeIllegalDataAddress, modbus.ExceptionCodeIllegalDataValue:
 		return &ConfigError{Scale: s.ID, Op: op, Err: err}
+	case modbus.ExceptionCodeGatewayPathUnavailable, modbus.ExceptionCodeGatewayTargetDeviceFailedToRespond:
+		return &ConfigError{Scale: s.ID, Op: op, Err: fmt.Errorf("%w: unit %d at %s: %w", ErrUnitUnreachable, s.UnitID, s.endpoint(), err)}
 	}
 	return fmt.Errorf("scale %s: %s: %w", s.ID, op, err)
 }
 
-func (s *ModbusScale) poll(client modbus.Client, spans []span) (map[uint16]uint16, error) {
+func (s *ModbusScale) poll(client registerClient, spans []span) (map[uint16]uint16, error) {
 	registers := make(map[uint16]uint16, 8)
 	for _, sp := range spans {
 		var data []byte
@@ -370,7 +401,7 @@ func (s *ModbusScale) poll(client modbus.Client, spans []span) (map[uint16]uint1
 	return registers, nil
 }
 
-func (s *ModbusScale) execute(client modbus.Client, c command) error {
+func (s *ModbusScale) execute(client registerClient, c command) error {
 	wire := s.Profile.wire(c.action.Address)
 	op := fmt.Sprintf("%s: write register %d", c.name, wire)
 	if c.action.Kind == CommandWrite {

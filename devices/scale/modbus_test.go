@@ -563,3 +563,45 @@ func TestModbusTCPWindowIgnoresSpike(t *testing.T) {
 	}
 	t.Logf("spike polled: %v", sawSpike)
 }
+
+// A Modbus TCP gateway answers exception 11 for a unit id that no device
+// behind it answers to; the scale configured with that unit id stops with
+// a configuration error that names the unit, while the unit the gateway
+// reaches reads on.
+func TestModbusTCPGatewayUnknownUnit(t *testing.T) {
+	profile, _ := scale.LookupProfile("dgt4x")
+	indicator, err := sim.NewIndicator(profile, hold(4200), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := sim.StartTCPUnits(map[byte]*sim.Indicator{1: indicator}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+
+	known := tcpScale(profile, server.Addr)
+	readings, _ := runScale(t, known)
+	waitReading(t, readings, "4.2 kg from unit 1", func(r line.Reading) bool { return r.Grams == 4200 })
+
+	unknown := tcpScale(profile, server.Addr)
+	unknown.ID, unknown.UnitID = "hook-5", 5
+	_, done := runScale(t, unknown)
+	err = done.wait(t, "exception 11")
+	var configErr *scale.ConfigError
+	if !errors.As(err, &configErr) {
+		t.Fatalf("Run returned %v, want *ConfigError", err)
+	}
+	if !errors.Is(err, scale.ErrUnitUnreachable) {
+		t.Errorf("Run error %v does not wrap ErrUnitUnreachable", err)
+	}
+	var exception *modbus.ModbusError
+	if !errors.As(err, &exception) || exception.ExceptionCode != 11 {
+		t.Errorf("Run error %v does not wrap exception 11", err)
+	}
+	for _, want := range []string{"hook-5", "unit 5", "unit id"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q does not contain %q", err, want)
+		}
+	}
+}

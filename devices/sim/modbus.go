@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -23,6 +24,7 @@ const (
 	ExceptionIllegalDataValue   byte = 3
 	ExceptionDeviceFailure      byte = 4
 	ExceptionDeviceBusy         byte = 6
+	ExceptionGatewayNoResponse  byte = 11 // gateway target device failed to respond
 )
 
 // Indicator is a simulated weighing indicator: it plays a Script and
@@ -346,8 +348,32 @@ type TCPServer struct {
 
 // StartTCP starts a Modbus TCP server for indicator on address, which
 // should be a loopback address. Port 0 picks a free port, read back from
-// Addr.
+// Addr. The indicator answers every unit id, as many Modbus TCP
+// indicators ignore it.
 func StartTCP(indicator *Indicator, address string) (*TCPServer, error) {
+	return startTCP(&tcpHandler{indicator: indicator}, address)
+}
+
+// StartTCPUnits starts a Modbus TCP server that serves each indicator of
+// units under its unit id, as a Modbus TCP to RTU gateway does with the
+// indicators on its RS-485 side. A request for any other unit id gets
+// exception 11 (gateway target device failed to respond), the gateway's
+// reply when no device answers on the serial side.
+func StartTCPUnits(units map[byte]*Indicator, address string) (*TCPServer, error) {
+	if len(units) == 0 {
+		return nil, errors.New("modbus tcp gateway: no unit to serve")
+	}
+	served := make(map[byte]*Indicator, len(units))
+	for unit, indicator := range units {
+		if indicator == nil {
+			return nil, fmt.Errorf("modbus tcp gateway: unit %d has no indicator", unit)
+		}
+		served[unit] = indicator
+	}
+	return startTCP(&tcpHandler{units: served}, address)
+}
+
+func startTCP(handler *tcpHandler, address string) (*TCPServer, error) {
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		listenAddress, err := resolvePort(address)
@@ -359,7 +385,7 @@ func StartTCP(indicator *Indicator, address string) (*TCPServer, error) {
 			Timeout:    30 * time.Second,
 			MaxClients: 16,
 			Logger:     log.New(io.Discard, "", 0),
-		}, &tcpHandler{indicator: indicator})
+		}, handler)
 		if err != nil {
 			return nil, fmt.Errorf("start modbus tcp server on %s: %w", listenAddress, err)
 		}
@@ -397,9 +423,19 @@ func (s *TCPServer) Close() error {
 	return s.server.Stop()
 }
 
-// tcpHandler adapts an Indicator to the simonvetter request handler.
+// tcpHandler adapts Indicators to the simonvetter request handler: either
+// one indicator that answers every unit id, or one per unit id.
 type tcpHandler struct {
 	indicator *Indicator
+	units     map[byte]*Indicator
+}
+
+// unit returns the indicator that answers unit, or nil.
+func (h *tcpHandler) unit(unit uint8) *Indicator {
+	if h.units == nil {
+		return h.indicator
+	}
+	return h.units[unit]
 }
 
 var exceptionErrors = map[byte]error{
@@ -408,6 +444,7 @@ var exceptionErrors = map[byte]error{
 	ExceptionIllegalDataValue:   svmb.ErrIllegalDataValue,
 	ExceptionDeviceFailure:      svmb.ErrServerDeviceFailure,
 	ExceptionDeviceBusy:         svmb.ErrServerDeviceBusy,
+	ExceptionGatewayNoResponse:  svmb.ErrGWTargetFailedToRespond,
 }
 
 func exceptionError(code byte) error {
@@ -426,13 +463,17 @@ func (h *tcpHandler) HandleDiscreteInputs(*svmb.DiscreteInputsRequest) ([]bool, 
 }
 
 func (h *tcpHandler) HandleHoldingRegisters(req *svmb.HoldingRegistersRequest) ([]uint16, error) {
+	indicator := h.unit(req.UnitId)
+	if indicator == nil {
+		return nil, svmb.ErrGWTargetFailedToRespond
+	}
 	if req.IsWrite {
-		if code := h.indicator.write(req.Addr, req.Args); code != 0 {
+		if code := indicator.write(req.Addr, req.Args); code != 0 {
 			return nil, exceptionError(code)
 		}
 		return nil, nil
 	}
-	values, code := h.indicator.read(3, req.Addr, req.Quantity)
+	values, code := indicator.read(3, req.Addr, req.Quantity)
 	if code != 0 {
 		return nil, exceptionError(code)
 	}
@@ -440,26 +481,33 @@ func (h *tcpHandler) HandleHoldingRegisters(req *svmb.HoldingRegistersRequest) (
 }
 
 func (h *tcpHandler) HandleInputRegisters(req *svmb.InputRegistersRequest) ([]uint16, error) {
-	values, code := h.indicator.read(4, req.Addr, req.Quantity)
+	indicator := h.unit(req.UnitId)
+	if indicator == nil {
+		return nil, svmb.ErrGWTargetFailedToRespond
+	}
+	values, code := indicator.read(4, req.Addr, req.Quantity)
 	if code != 0 {
 		return nil, exceptionError(code)
 	}
 	return values, nil
 }
 
-// RTUSlave serves an Indicator as a Modbus RTU slave on a serial port,
-// usually one end of a socat pty pair. It serves functions 3 and 4
-// (read registers), 6 (write single register) and 16 (write multiple
-// registers), frames requests by their length and drops any partial frame
-// after 3.5 character times of silence, and ignores frames with a bad
-// CRC or another unit id, as the Modbus serial line specification asks.
+// RTUSlave serves one or more Indicators as Modbus RTU slaves on one
+// serial port, usually one end of a socat pty pair, as several indicators
+// share one RS-485 line: each unit id has its own indicator with its own
+// profile and script. It serves functions 3 and 4 (read registers), 6
+// (write single register) and 16 (write multiple registers), frames
+// requests by their length and drops any partial frame after 3.5
+// character times of silence, and ignores frames with a bad CRC or a unit
+// id it does not serve, as the Modbus serial line specification asks. A
+// broadcast (unit 0) write reaches every unit and gets no reply.
 type RTUSlave struct {
-	indicator *Indicator
-	port      serial.Port
-	unitID    byte
-	done      chan struct{}
+	units map[byte]*Indicator
+	port  serial.Port
+	done  chan struct{}
 
 	mu            sync.Mutex
+	silent        map[byte]bool
 	crcErrors     int
 	partialFrames int
 }
@@ -467,6 +515,22 @@ type RTUSlave struct {
 // StartRTU opens path at baud 8N1 and serves indicator as unit unitID
 // until Close.
 func StartRTU(indicator *Indicator, path string, baud int, unitID byte) (*RTUSlave, error) {
+	return StartRTUUnits(map[byte]*Indicator{unitID: indicator}, path, baud)
+}
+
+// StartRTUUnits opens path at baud 8N1 and serves each indicator of units
+// under its unit id, 1 to 247, until Close.
+func StartRTUUnits(units map[byte]*Indicator, path string, baud int) (*RTUSlave, error) {
+	if len(units) == 0 {
+		return nil, errors.New("rtu slave: no unit to serve")
+	}
+	served := make(map[byte]*Indicator, len(units))
+	for unit, indicator := range units {
+		if unit < 1 || unit > 247 || indicator == nil {
+			return nil, fmt.Errorf("rtu slave: unit id %d must be 1 to 247 and have an indicator", unit)
+		}
+		served[unit] = indicator
+	}
 	port, err := serial.Open(path, &serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
 	if err != nil {
 		return nil, fmt.Errorf("open rtu slave port %s: %w", path, err)
@@ -475,9 +539,18 @@ func StartRTU(indicator *Indicator, path string, baud int, unitID byte) (*RTUSla
 		port.Close()
 		return nil, fmt.Errorf("set read timeout on %s: %w", path, err)
 	}
-	s := &RTUSlave{indicator: indicator, port: port, unitID: unitID, done: make(chan struct{})}
+	s := &RTUSlave{units: served, port: port, silent: map[byte]bool{}, done: make(chan struct{})}
 	go s.serve()
 	return s, nil
+}
+
+// Silence makes unit stop answering when on is true, as an indicator that
+// is switched off or cut from the line, and answer again when it is false.
+// The other units on the line keep answering.
+func (s *RTUSlave) Silence(unit byte, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.silent[unit] = on
 }
 
 // silentInterval returns 3.5 character times of 10 bits at baud. The
@@ -501,6 +574,14 @@ func (s *RTUSlave) CRCErrors() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.crcErrors
+}
+
+// PartialFrames returns how many incomplete frames were dropped after a
+// silence.
+func (s *RTUSlave) PartialFrames() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.partialFrames
 }
 
 func (s *RTUSlave) serve() {
@@ -569,14 +650,22 @@ func (s *RTUSlave) handle(frame []byte) {
 		return
 	}
 	unit, function := frame[0], frame[1]
-	if unit != s.unitID && unit != 0 {
+	body := frame[2 : len(frame)-2]
+	if unit == 0 {
+		// A broadcast reaches every unit and gets no reply.
+		for _, indicator := range s.units {
+			respond(indicator, function, body)
+		}
 		return
 	}
-	body := frame[2 : len(frame)-2]
-	reply, code := s.respond(function, body)
-	if unit == 0 {
-		return // a broadcast gets no reply
+	indicator, ok := s.units[unit]
+	s.mu.Lock()
+	silent := s.silent[unit]
+	s.mu.Unlock()
+	if !ok || silent {
+		return
 	}
+	reply, code := respond(indicator, function, body)
 	if code != 0 {
 		reply = []byte{function | 0x80, code}
 	} else {
@@ -585,16 +674,16 @@ func (s *RTUSlave) handle(frame []byte) {
 	s.port.Write(appendCRC(append([]byte{unit}, reply...)))
 }
 
-// respond carries out one request and returns the reply data after the
-// function code, or an exception code.
-func (s *RTUSlave) respond(function byte, body []byte) ([]byte, byte) {
+// respond carries out one request on indicator and returns the reply data
+// after the function code, or an exception code.
+func respond(indicator *Indicator, function byte, body []byte) ([]byte, byte) {
 	word := func(i int) uint16 { return uint16(body[i])<<8 | uint16(body[i+1]) }
 	switch function {
 	case 3, 4:
 		if len(body) != 4 {
 			return nil, ExceptionIllegalDataValue
 		}
-		values, code := s.indicator.read(function, word(0), word(2))
+		values, code := indicator.read(function, word(0), word(2))
 		if code != 0 {
 			return nil, code
 		}
@@ -607,7 +696,7 @@ func (s *RTUSlave) respond(function byte, body []byte) ([]byte, byte) {
 		if len(body) != 4 {
 			return nil, ExceptionIllegalDataValue
 		}
-		if code := s.indicator.write(word(0), []uint16{word(2)}); code != 0 {
+		if code := indicator.write(word(0), []uint16{word(2)}); code != 0 {
 			return nil, code
 		}
 		return body, 0
@@ -619,7 +708,7 @@ func (s *RTUSlave) respond(function byte, body []byte) ([]byte, byte) {
 		for i := range values {
 			values[i] = word(5 + 2*i)
 		}
-		if code := s.indicator.write(word(0), values); code != 0 {
+		if code := indicator.write(word(0), values); code != 0 {
 			return nil, code
 		}
 		return body[:4], 0
