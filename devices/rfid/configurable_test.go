@@ -2,6 +2,7 @@ package rfid_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,5 +228,127 @@ func TestNewFormatStrings(t *testing.T) {
 		if got := format.String(); got != want {
 			t.Errorf("Format(%d).String() = %q, want %q", format, got, want)
 		}
+	}
+}
+
+func TestDecodeAllflexCustomLetterCountry(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		want  line.RFID
+	}{
+		{"alpha-2", "#A;00000;0;CN;000123456789", "156000123456789"},
+		{"alpha-3", "#A;00000;0;AUS;000982000123", "036000982000123"},
+		{"space", "#A 00000 0 GB 000000255895", "826000000255895"},
+		{"UK", "LA,00000,0,UK,000000255895", "826000000255895"},
+		{"Austria keeps its zero", "#A;00000;1;AT;000000004711", "040000000004711"},
+		{"no delimiter", "#A000000NZ000000000042", "554000000000042"},
+		{"hex layout", "#A;0000;0;DE;00075BCD15", "276000123456789"},
+		{"hex layout alpha-3", "#A;0000;0;IRL;00075BCD15", "372000123456789"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rfid.DecodeAllflexCustom(tt.input)
+			if err != nil {
+				t.Fatalf("DecodeAllflexCustom(%q): %v", tt.input, err)
+			}
+			if got != tt.want {
+				t.Errorf("DecodeAllflexCustom(%q) = %q, want %q", tt.input, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeAllflexCustomUnknownLetters(t *testing.T) {
+	for _, input := range []string{"#A;00000;0;XX;000123456789", "#A;00000;0;ZZZ;000123456789"} {
+		_, err := rfid.DecodeAllflexCustom(input)
+		if !errors.Is(err, rfid.ErrCountryCode) {
+			t.Errorf("DecodeAllflexCustom(%q) error = %v, want %v", input, err, rfid.ErrCountryCode)
+			continue
+		}
+		code := strings.Split(input, ";")[3]
+		if !strings.Contains(err.Error(), `"`+code+`"`) {
+			t.Errorf("error %q does not name the code %s", err, code)
+		}
+		if _, _, err := rfid.DecodeAny(input); !errors.Is(err, rfid.ErrCountryCode) {
+			t.Errorf("DecodeAny(%q) error = %v, want %v", input, err, rfid.ErrCountryCode)
+		}
+	}
+	if _, err := rfid.DecodeAllflexCustom("#A;00000;0;cn;000123456789"); !errors.Is(err, rfid.ErrUnrecognized) {
+		t.Errorf("lower-case letters: error = %v, want %v", err, rfid.ErrUnrecognized)
+	}
+}
+
+// Without leading zeros every field is padded back to its width, so an
+// Australian tag keeps its 036 and its national code its zeros.
+func TestDecodeAllflexCustomNoLeadingZeros(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		base  int
+		want  line.RFID
+	}{
+		{"decimal", "#A;0;0;36;982000123", 10, "036000982000123"},
+		{"decimal comma", "LA,0,1,156,123456789", 10, "156000123456789"},
+		{"decimal prefix joined", "#A0;0;36;982000123", 10, "036000982000123"},
+		{"decimal letters", "#A;0;0;AU;982000123", 10, "036000982000123"},
+		{"decimal national 0", "#;0;0;999;0", 10, "999000000000000"},
+		{"hex", "#A;0;0;24;3A8821FB", 16, "036000982000123"},
+		{"hex digits only", "#A;0;0;9C;75", 16, "156000000000117"},
+		{"full widths decode by width", "#A;00000;0;0036;000982000123", 16, "036000982000123"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rfid.DecodeAllflexCustomBase(tt.input, tt.base)
+			if err != nil {
+				t.Fatalf("DecodeAllflexCustomBase(%q, %d): %v", tt.input, tt.base, err)
+			}
+			if got != tt.want {
+				t.Errorf("DecodeAllflexCustomBase(%q, %d) = %q, want %q", tt.input, tt.base, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeAllflexCustomNoLeadingZerosErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		base  int
+		want  error
+	}{
+		{"base unknown", "#A;0;0;36;982000123", 0, rfid.ErrLeadingZeros},
+		{"hex digit in decimal", "#A;0;0;3D6;75BCD15", 10, rfid.ErrUnrecognized},
+		{"national too wide", "#A;0;0;36;1982000123456", 10, rfid.ErrUnrecognized},
+		{"no delimiter", "#A0036982000123", 10, rfid.ErrUnrecognized},
+		{"bad flag", "#A;0;2;36;982000123", 10, rfid.ErrUnrecognized},
+		{"empty national", "#A;0;0;36;", 10, rfid.ErrUnrecognized},
+		{"base 8", "#A;0;0;36;982000123", 8, rfid.ErrUnrecognized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rfid.DecodeAllflexCustomBase(tt.input, tt.base)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("DecodeAllflexCustomBase(%q, %d) error = %v, want %v", tt.input, tt.base, err, tt.want)
+			}
+			if got != "" {
+				t.Errorf("DecodeAllflexCustomBase(%q, %d) = %q with an error", tt.input, tt.base, got)
+			}
+		})
+	}
+	_, _, err := rfid.DecodeAny("#A;0;0;36;982000123")
+	if !errors.Is(err, rfid.ErrLeadingZeros) || !strings.Contains(err.Error(), "allflex-custom-hex") {
+		t.Errorf("DecodeAny without leading zeros: error = %v, want %v naming the formats to set", err, rfid.ErrLeadingZeros)
+	}
+}
+
+func TestCountryLetters(t *testing.T) {
+	for code, want := range map[string]string{"156": "CN", "036": "AU", "826": "GB", "040": "AT"} {
+		if got, ok := rfid.CountryLetters(code); !ok || got != want {
+			t.Errorf("CountryLetters(%q) = %q, %v, want %q", code, got, ok, want)
+		}
+	}
+	if got, ok := rfid.CountryLetters("982"); ok {
+		t.Errorf("CountryLetters(\"982\") = %q for a manufacturer code", got)
 	}
 }

@@ -29,6 +29,8 @@ func (f Format) String() string {
 		return "WL-134 frame"
 	case FormatAllflexCustom:
 		return "Allflex configurable"
+	case FormatAllflexCustomHex:
+		return "Allflex configurable hex"
 	case FormatDotHex:
 		return "dot-hex"
 	case FormatBiomark:

@@ -14,9 +14,10 @@ const maxLine = 128
 // chunk is one complete line or frame cut from the byte stream, or a run
 // of bytes that could not be framed.
 type chunk struct {
-	data   []byte
-	binary bool   // a 30-byte frame, or bytes of a binary stream or of a broken frame
-	err    string // reason the bytes could not be framed, or empty
+	data     []byte
+	binary   bool   // a 30-byte frame, or bytes of a binary stream or of a broken frame
+	err      string // reason the bytes could not be framed, or empty
+	greeting bool   // a line of only STX, which an Allflex reader sends at power-on
 }
 
 // framer cuts the bytes of a reader into lines and WL-134 frames. It
@@ -140,10 +141,13 @@ func (f *framer) nextFrame(emit func(chunk)) bool {
 }
 
 // emitLine emits the line before the line ending at i, unless it is
-// empty or a lone STX, which an Allflex reader sends at power-on, and
-// drops the line ending.
+// empty, and drops the line ending. A lone STX, which an Allflex reader
+// sends at power-on, is emitted as a greeting.
 func (f *framer) emitLine(i int, emit func(chunk)) {
-	if i > 1 || (i == 1 && f.buf[0] != stx) {
+	switch {
+	case i == 1 && f.buf[0] == stx:
+		emit(chunk{data: bytes.Clone(f.buf[:i]), greeting: true})
+	case i > 0:
 		emit(chunk{data: bytes.Clone(f.buf[:i])})
 	}
 	f.buf = f.buf[i+1:]

@@ -41,12 +41,14 @@ func reverseString(s string) string {
 	return string(b)
 }
 
-// describe renders chunks for comparison: text, "frame:<hex>" or
-// "error:<hex>".
+// describe renders chunks for comparison: text, "frame:<hex>",
+// "error:<hex>" or "greeting".
 func describe(chunks []chunk) []string {
 	var out []string
 	for _, c := range chunks {
 		switch {
+		case c.greeting:
+			out = append(out, "greeting")
 		case c.err != "":
 			out = append(out, "error:"+hex.EncodeToString(c.data))
 		case c.binary:
@@ -77,7 +79,8 @@ func TestFramer(t *testing.T) {
 		{"CR only", false, false, []string{"a\rb\r"}, []string{"a", "b"}},
 		{"LF only", false, false, []string{"a\nb\n"}, []string{"a", "b"}},
 		{"empty lines", false, false, []string{"\r\n\r\n\n\ra\r\n\r\n"}, []string{"a"}},
-		{"power-on STX", false, false, []string{"\x02\r\n156000011051556\r\n"}, []string{"156000011051556"}},
+		{"power-on STX", false, false, []string{"\x02\r\n156000011051556\r\n"}, []string{"greeting", "156000011051556"}},
+		{"auto power-on STX", true, false, []string{"\x02\r\n156000011051556\r\n"}, []string{"greeting", "156000011051556"}},
 		{"split", false, false, []string{"LA 98", "2 0000", "00255895\r", "\n"}, []string{"LA 982 000000255895"}},
 		{"no line ending yet", false, false, []string{"LA 982"}, nil},
 		{"noise before STX", false, false, []string{"\xff\xfe\x02156000011051556\r\n"},

@@ -19,6 +19,8 @@ var sentinels = []error{
 	rfid.ErrNotHex,
 	rfid.ErrFlag,
 	rfid.ErrRange,
+	rfid.ErrCountryCode,
+	rfid.ErrLeadingZeros,
 }
 
 func FuzzDecodeLine(f *testing.F) {
@@ -52,6 +54,38 @@ func FuzzDecodeLine(f *testing.F) {
 		}
 		if format == rfid.FormatUnknown {
 			t.Errorf("DecodeLine(%q) format is unknown without an error", s)
+		}
+		checkRFID(t, id, s)
+	})
+}
+
+func FuzzDecodeAllflexCustom(f *testing.F) {
+	seeds := []string{
+		"#A;00000;0;0156;000123456789",
+		"#A0000000036000982000123",
+		"#A;0000;0;3D6;00075BCD15",
+		"#A;00000;0;CN;000123456789",
+		"#A000000NZ000000000042",
+		"#A;0;0;36;982000123",
+		"#A0;0;36;982000123",
+		"#A;0;0;XX;1",
+		"#;;;;",
+		"\x02\r\n",
+	}
+	for _, seed := range seeds {
+		for _, base := range []int{0, 10, 16} {
+			f.Add(seed, base)
+		}
+	}
+
+	f.Fuzz(func(t *testing.T, s string, base int) {
+		id, err := rfid.DecodeAllflexCustomBase(s, base)
+		if err != nil {
+			checkDecodeError(t, err, s)
+			if id != "" {
+				t.Errorf("DecodeAllflexCustomBase(%q, %d) = %q with an error", s, base, id)
+			}
+			return
 		}
 		checkRFID(t, id, s)
 	})

@@ -48,7 +48,8 @@ type Port interface {
 //
 // Reader cuts the byte stream itself, because a read that times out
 // returns no bytes and no error, which bufio.Scanner takes for a broken
-// reader. Text lines end at CR, LF or CR LF. Empty lines are skipped and a
+// reader. Text lines end at CR, LF or CR LF. Empty lines and the line of
+// STX alone that an Allflex reader sends at power-on are skipped, and a
 // leading STX is removed. WL-134 frames are 30 bytes from an STX. Bytes
 // that form no line or frame are delivered as a read with an error.
 // Repeats of one number are dropped until the number has not been read
@@ -75,11 +76,29 @@ type Reader struct {
 	RetryMin    time.Duration // first wait before reopening the port
 	RetryMax    time.Duration // the wait doubles up to this
 
+	// Setup lists configuration commands, such as an Allflex "B" command,
+	// that Run sends each time it opens the port, once the baud rate is
+	// set or detected. Each is followed by CR, and the reader's echo of it
+	// is dropped.
+	Setup []string
+
+	// DetectBaud makes Run find the reader's baud rate instead of using
+	// Mode.BaudRate: it tries each of BaudRates for DetectWindow and keeps
+	// the first at which a read decodes or the reader's power-on greeting
+	// arrives. After the port is lost it tries the rate found last first.
+	DetectBaud   bool
+	BaudRates    []int          // rates to try, in order; nil means DefaultBaudRates
+	DetectWindow time.Duration  // time to listen at one rate; 0 means DefaultDetectWindow
+	BaudFound    func(rate int) // called on Run's goroutine with each rate found; may be nil
+
 	Now    func() time.Time
 	Logger *slog.Logger
 
 	// open opens the port. Tests replace it.
 	open func(path string, mode *serial.Mode, timeout time.Duration) (Port, error)
+
+	// sends carries Send's commands to Run. NewReader makes it.
+	sends chan sendRequest
 }
 
 var _ line.TagReader = (*Reader)(nil)
@@ -87,7 +106,7 @@ var _ line.TagReader = (*Reader)(nil)
 // NewReader returns a reader with the default settings for the reader
 // id and serial device. It does no I/O.
 func NewReader(id, path string) *Reader {
-	return &Reader{ID: id, Path: path}
+	return &Reader{ID: id, Path: path, sends: make(chan sendRequest)}
 }
 
 // ErrDisconnected is returned, and logged, when a port stops delivering:
@@ -110,8 +129,9 @@ func (r *Reader) Run(ctx context.Context, deliver func(line.TagEvent)) error {
 	dedup := dedup{window: cfg.DedupWindow, last: make(map[line.RFID]time.Time)}
 	failures := repeatLog{gap: defaultLogRepeatGap}
 	wait := cfg.RetryMin
+	found := 0 // the baud rate DetectBaud found last
 	for {
-		healthy, err := cfg.session(ctx, log, &dedup, deliver)
+		healthy, err := cfg.connect(ctx, log, &dedup, deliver, &found)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -137,12 +157,30 @@ func (r *Reader) settings() (*Reader, error) {
 	if cfg.Path == "" {
 		return nil, fmt.Errorf("rfid reader %q: missing serial device path", cfg.ID)
 	}
-	if cfg.Format > FormatBiomark {
+	if cfg.Format > lastFormat {
 		return nil, fmt.Errorf("rfid reader %q: invalid format %d", cfg.ID, cfg.Format)
 	}
 
-	if cfg.Mode.BaudRate == 0 {
+	if cfg.Mode.BaudRate == 0 || cfg.DetectBaud {
 		cfg.Mode.BaudRate = DefaultBaudRate
+	}
+	if cfg.DetectBaud {
+		if cfg.BaudRates == nil {
+			cfg.BaudRates = DefaultBaudRates
+		}
+		if len(cfg.BaudRates) == 0 {
+			return nil, fmt.Errorf("rfid reader %q: baud rate detection has no rates to try", cfg.ID)
+		}
+		for _, rate := range cfg.BaudRates {
+			if rate <= 0 {
+				return nil, fmt.Errorf("rfid reader %q: invalid baud rate %d to try", cfg.ID, rate)
+			}
+		}
+	}
+	for _, command := range cfg.Setup {
+		if err := checkCommand(command); err != nil {
+			return nil, fmt.Errorf("rfid reader %q: setup %w", cfg.ID, err)
+		}
 	}
 	if cfg.Mode.DataBits == 0 {
 		cfg.Mode.DataBits = DefaultDataBits
@@ -156,6 +194,7 @@ func (r *Reader) settings() (*Reader, error) {
 	setDefault(&cfg.LineTimeout, DefaultLineTimeout)
 	setDefault(&cfg.RetryMin, DefaultRetryMin)
 	setDefault(&cfg.RetryMax, DefaultRetryMax)
+	setDefault(&cfg.DetectWindow, DefaultDetectWindow)
 	cfg.RetryMax = max(cfg.RetryMax, cfg.RetryMin)
 
 	if cfg.Now == nil {
@@ -210,11 +249,21 @@ func openSerial(path string, mode *serial.Mode, timeout time.Duration) (Port, er
 	return port, nil
 }
 
-// session opens the port and reads it until an error or ctx is done. It
-// reports whether the port was healthy, meaning it delivered bytes or
-// stayed open for RetryMax, so the next wait starts again at RetryMin.
-func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, deliver func(line.TagEvent)) (bool, error) {
+// session opens the port at rate and reads it until an error or ctx is
+// done. It reports whether the port was healthy, meaning it delivered
+// bytes or stayed open for RetryMax, so the next wait starts again at
+// RetryMin.
+//
+// A probation above 0 puts the rate on trial. Reads that do not decode
+// are then dropped as the garble of a wrong rate, and the first read that
+// decodes, or a power-on greeting, confirms the rate: the session calls
+// found and r.BaudFound and goes on as usual. Without either within
+// probation it returns errTrialFailed. Setup commands go out only once
+// the rate is known, so that garbled commands cannot change the reader's
+// settings.
+func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, deliver func(line.TagEvent), rate int, probation time.Duration, found func()) (bool, error) {
 	mode := r.Mode
+	mode.BaudRate = rate
 	port, err := r.open(r.Path, &mode, r.ReadTimeout)
 	if err != nil {
 		return false, err
@@ -223,29 +272,90 @@ func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, de
 	defer stop()
 	defer port.Close()
 	device, _ := filepath.EvalSymlinks(r.Path)
-	log.Info("serial port opened", keyTTY, device, "mode", modeString(mode), "format", r.formatName())
+	confirmed := probation == 0
+	opened := time.Now()
+	echoes := &echoFilter{}
 	defer func() {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && confirmed {
 			log.Info("serial port closed")
 		}
 	}()
+	ready := func() error {
+		log.Info("serial port opened", keyTTY, device, "mode", modeString(mode), "format", r.formatName(), "baud_detected", probation > 0)
+		for _, command := range r.Setup {
+			if err := writeCommand(port, command, echoes, r.Now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if confirmed {
+		if err := ready(); err != nil {
+			return false, err
+		}
+	} else {
+		log.Debug("trying baud rate", keyTTY, device, "baud", rate, "window", probation)
+	}
 
+	var startErr error
 	f := framer{
 		binary:      r.Format == FormatWL134,
 		auto:        r.Format == FormatUnknown,
 		lineTimeout: r.LineTimeout,
 	}
 	emit := func(c chunk) {
-		event, ok := r.event(c, dedup)
-		if ok {
-			deliver(event)
+		if !c.binary && c.err == "" && !c.greeting {
+			var rest bool
+			if c.data, rest = echoes.strip(c.data, r.Now()); !rest {
+				return
+			}
 		}
+		var read line.TagRead
+		if !c.greeting {
+			read = r.decode(c)
+		}
+		if !confirmed {
+			if !c.greeting && read.Err != nil {
+				return
+			}
+			confirmed = true
+			log.Info("reader baud rate detected", "baud", rate)
+			found()
+			if r.BaudFound != nil {
+				r.BaudFound(rate)
+			}
+			startErr = ready()
+		}
+		if c.greeting {
+			return
+		}
+		now := r.Now()
+		if read.Err == nil && dedup.repeat(read.RFID, now) {
+			return
+		}
+		deliver(line.TagEvent{Reader: r.ID, At: now, TagRead: read})
 	}
-	opened := time.Now()
+
 	received := false
 	buf := make([]byte, 256)
 	early := 0
 	for ctx.Err() == nil {
+		if startErr != nil {
+			return received, startErr
+		}
+		if !confirmed && time.Since(opened) >= probation {
+			return false, errTrialFailed
+		}
+		select {
+		case req := <-r.sends:
+			if !confirmed {
+				req.result <- errBaudUnknown
+			} else {
+				req.result <- writeCommand(port, req.command, echoes, r.Now())
+			}
+		default:
+		}
+
 		start := time.Now()
 		n, err := port.Read(buf)
 		n = max(n, 0) // some drivers return -1 with an error
@@ -275,10 +385,9 @@ func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, de
 	return received, ctx.Err()
 }
 
-// event decodes a chunk and applies the duplicate window. It reports
-// false for a dropped repeat.
-func (r *Reader) event(c chunk, dedup *dedup) (line.TagEvent, bool) {
-	now := r.Now()
+// decode decodes a chunk into a read, with Err set when it does not
+// decode.
+func (r *Reader) decode(c chunk) line.TagRead {
 	read := line.TagRead{Raw: rawText(c)}
 	switch {
 	case c.err != "":
@@ -288,16 +397,21 @@ func (r *Reader) event(c chunk, dedup *dedup) (line.TagEvent, bool) {
 	default:
 		read.RFID, read.Err = r.decodeText(string(c.data))
 	}
-	if read.Err == nil && dedup.repeat(read.RFID, now) {
-		return line.TagEvent{}, false
-	}
-	return line.TagEvent{Reader: r.ID, At: now, TagRead: read}, true
+	return read
 }
 
 // decodeText decodes a line in the reader's format. A Biomark read
 // replayed from the reader's memory is rejected, because it is not an
-// animal at the antenna now.
+// animal at the antenna now. A reader set to an Allflex configurable
+// format decodes in its base, so that a line without leading zeros is
+// padded back rather than rejected.
 func (r *Reader) decodeText(text string) (line.RFID, error) {
+	switch r.Format {
+	case FormatAllflexCustom:
+		return DecodeAllflexCustomBase(text, 10)
+	case FormatAllflexCustomHex:
+		return DecodeAllflexCustomBase(text, 16)
+	}
 	id, format, err := DecodeAny(text)
 	if err != nil {
 		return "", err
@@ -403,23 +517,28 @@ func (l *repeatLog) allow(message string, now time.Time) bool {
 }
 
 // ParseFormat returns the format for a configuration name: auto,
-// allflex, tiris, digits, spaced, wl134, allflex-custom, dot-hex or
-// biomark. "auto" gives FormatUnknown.
+// allflex, tiris, digits, spaced, wl134, allflex-custom (a reader set to
+// decimal), allflex-custom-hex, dot-hex or biomark. "auto" gives
+// FormatUnknown.
 func ParseFormat(name string) (Format, error) {
 	formats := map[string]Format{
-		"auto":           FormatUnknown,
-		"allflex":        FormatAllflex,
-		"tiris":          FormatTIRIS,
-		"digits":         FormatDigits,
-		"spaced":         FormatSpaced,
-		"wl134":          FormatWL134,
-		"allflex-custom": FormatAllflexCustom,
-		"dot-hex":        FormatDotHex,
-		"biomark":        FormatBiomark,
+		"auto":               FormatUnknown,
+		"allflex":            FormatAllflex,
+		"tiris":              FormatTIRIS,
+		"digits":             FormatDigits,
+		"spaced":             FormatSpaced,
+		"wl134":              FormatWL134,
+		"allflex-custom":     FormatAllflexCustom,
+		"allflex-custom-hex": FormatAllflexCustomHex,
+		"dot-hex":            FormatDotHex,
+		"biomark":            FormatBiomark,
 	}
 	format, ok := formats[strings.ToLower(name)]
 	if !ok {
-		return FormatUnknown, fmt.Errorf("invalid rfid reader format %q: expected auto, allflex, tiris, digits, spaced, wl134, allflex-custom, dot-hex or biomark", name)
+		return FormatUnknown, fmt.Errorf("invalid rfid reader format %q: expected %s", name, FormatNames)
 	}
 	return format, nil
 }
+
+// FormatNames lists the names that ParseFormat accepts, for messages.
+const FormatNames = "auto, allflex, tiris, digits, spaced, wl134, allflex-custom, allflex-custom-hex, dot-hex or biomark"

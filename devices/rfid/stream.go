@@ -16,21 +16,16 @@ import (
 // stream form a last line; an incomplete frame there is a read with Err.
 // It returns the first error of r other than io.EOF.
 func DecodeStream(r io.Reader, format Format, deliver func(line.TagRead)) error {
-	if format > FormatBiomark {
+	if format > lastFormat {
 		return fmt.Errorf("invalid rfid reader format %d", format)
 	}
 	reader := &Reader{Format: format, Now: time.Now}
 	f := framer{binary: format == FormatWL134, auto: format == FormatUnknown}
 	emit := func(c chunk) {
-		read := line.TagRead{Raw: rawText(c)}
-		switch {
-		case c.err != "":
-			read.Err = &DecodeError{Input: string(c.data), Err: errFraming(c), Detail: c.err}
-		case c.binary:
-			read.RFID, read.Err = DecodeFrame(c.data)
-		default:
-			read.RFID, read.Err = reader.decodeText(string(c.data))
+		if c.greeting {
+			return
 		}
+		read := reader.decode(c)
 		deliver(read)
 	}
 	buf := make([]byte, 4096)

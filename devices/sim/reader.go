@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -35,7 +37,9 @@ func EncodeRead(format rfid.Format, id line.RFID) ([]byte, error) {
 	case rfid.FormatSpaced:
 		return []byte(id.Spaced() + "\r\n"), nil
 	case rfid.FormatAllflexCustom:
-		return []byte("#A;00000;0;0" + country + ";" + national + "\r\n"), nil
+		return EncodeAllflexCustom(id, AllflexLayout{})
+	case rfid.FormatAllflexCustomHex:
+		return EncodeAllflexCustom(id, AllflexLayout{Hex: true})
 	case rfid.FormatDotHex:
 		return []byte(dotHex(id) + "\r\n"), nil
 	case rfid.FormatBiomark:
@@ -44,6 +48,72 @@ func EncodeRead(format rfid.Format, id line.RFID) ([]byte, error) {
 		return EncodeFrame(id, 0), nil
 	}
 	return nil, fmt.Errorf("sim: no encoding for reader format %v", format)
+}
+
+// AllflexLayout is the output an Allflex reader's option word sets for
+// its configurable format. The zero value is decimal fields with leading
+// zeros and digits for the country, after "#A", separated by ";".
+type AllflexLayout struct {
+	Hex            bool   // fields in hex rather than decimal
+	Letters        bool   // the country as its ISO 3166 alpha-2 code, where it has one
+	NoLeadingZeros bool   // leading zeros dropped from every field; needs a delimiter
+	Delimiter      byte   // TAB, ';', ',' or ' '; 0 means ';'
+	Joined         bool   // no delimiter between the fields
+	Prefix         string // initial character and tag-type letter; empty means "#A"
+}
+
+// EncodeAllflexCustom returns the line an Allflex reader set to layout
+// sends for one read of id, with CR LF.
+func EncodeAllflexCustom(id line.RFID, layout AllflexLayout) ([]byte, error) {
+	if _, err := line.ParseRFID(string(id)); err != nil {
+		return nil, err
+	}
+	if layout.Joined && layout.NoLeadingZeros {
+		return nil, errors.New("sim: a reader that drops leading zeros needs a delimiter")
+	}
+	delimiter := string([]byte{layout.Delimiter})
+	switch {
+	case layout.Joined:
+		delimiter = ""
+	case layout.Delimiter == 0:
+		delimiter = ";"
+	case !strings.ContainsRune("\t;, ", rune(layout.Delimiter)):
+		return nil, fmt.Errorf("sim: delimiter %q is not TAB, ';', ',' or ' '", layout.Delimiter)
+	}
+	prefix := layout.Prefix
+	if prefix == "" {
+		prefix = "#A"
+	}
+
+	countryCode, _ := strconv.ParseUint(id.Country(), 10, 16)
+	national, _ := strconv.ParseUint(id.National(), 10, 64)
+	format, widths := "%0*d", [4]int{5, 1, 4, 12}
+	if layout.Hex {
+		format, widths = "%0*X", [4]int{4, 1, 3, 10}
+	}
+	if layout.NoLeadingZeros {
+		widths = [4]int{}
+	}
+	country := fmt.Sprintf(format, widths[2], countryCode)
+	if letters, ok := rfid.CountryLetters(id.Country()); ok && layout.Letters {
+		country = letters
+	}
+	fields := []string{
+		fmt.Sprintf(format, widths[0], 0), "0", country, fmt.Sprintf(format, widths[3], national),
+	}
+	if layout.Joined {
+		return []byte(prefix + strings.Join(fields, "") + "\r\n"), nil
+	}
+	return []byte(prefix + delimiter + strings.Join(fields, delimiter) + "\r\n"), nil
+}
+
+// EncodeBiomark returns the tag line a Biomark reader sends for a live
+// read of id at the reader time at by reader readerID, with CR LF.
+func EncodeBiomark(id line.RFID, at time.Time, readerID string) ([]byte, error) {
+	if _, err := line.ParseRFID(string(id)); err != nil {
+		return nil, err
+	}
+	return []byte(at.Format("02-01-2006 15:04:05") + " " + readerID + " TAG " + dotHex(id) + "\r\n"), nil
 }
 
 func dotHex(id line.RFID) string {
@@ -81,8 +151,16 @@ func reverseHex(s string) string {
 type ReaderSim struct {
 	Format rfid.Format
 
-	mu  sync.Mutex
-	out io.Writer
+	// Baud, when set and the output is a *Pty, is the rate the reader
+	// sends at. A pty carries bytes at any rate, so when the driver has
+	// the port open at another rate every byte is written garbled, as a
+	// UART receiving at the wrong rate reads it.
+	Baud int
+
+	mu       sync.Mutex
+	out      io.Writer
+	echo     bool
+	received []byte
 }
 
 // NewReaderSim returns a reader writing reads in format to out. When out
@@ -124,8 +202,80 @@ func (s *ReaderSim) Hold(ctx context.Context, id line.RFID, interval time.Durati
 func (s *ReaderSim) Write(b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.writeLocked(b)
+}
+
+func (s *ReaderSim) writeLocked(b []byte) error {
+	if pty, ok := s.out.(*Pty); ok && s.Baud != 0 {
+		rate, err := pty.DriverBaud()
+		if err != nil {
+			return err
+		}
+		if rate != s.Baud {
+			b = garble(b)
+		}
+	}
 	_, err := s.out.Write(b)
 	return err
+}
+
+// garble returns what a UART set to another rate might read for b. The
+// bytes all have the high bit set, so none is a line ending, STX or ETX,
+// and nothing decodes.
+func garble(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = 0x80 | (c ^ 0x55)
+	}
+	return out
+}
+
+// PowerOn writes the STX, CR, LF that an Allflex reader sends when it is
+// switched on.
+func (s *ReaderSim) PowerOn() error {
+	return s.Write([]byte("\x02\r\n"))
+}
+
+// StartEcho makes the reader send back every byte it receives, as an
+// Allflex reader does, and keep what it received for Received. The output
+// must be a *Pty; after Replug the echo continues on the new pair.
+func (s *ReaderSim) StartEcho() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pty, ok := s.out.(*Pty)
+	if !ok {
+		return errors.New("sim: only a reader on a *Pty can echo")
+	}
+	s.echo = true
+	s.startEchoLocked(pty)
+	return nil
+}
+
+func (s *ReaderSim) startEchoLocked(pty *Pty) {
+	end := pty.end
+	if end == nil {
+		return
+	}
+	go func() {
+		buf := make([]byte, 256)
+		for {
+			n, err := end.Read(buf)
+			if err != nil {
+				return // the pty was unplugged or closed
+			}
+			s.mu.Lock()
+			s.received = append(s.received, buf[:n]...)
+			s.writeLocked(buf[:n])
+			s.mu.Unlock()
+		}
+	}()
+}
+
+// Received returns the bytes the reader received since StartEcho.
+func (s *ReaderSim) Received() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.received)
 }
 
 // WriteSlowly writes b in pieces of size bytes with a pause between
@@ -163,7 +313,13 @@ func (s *ReaderSim) Replug() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if pty, ok := s.out.(*Pty); ok {
-		return pty.Replug()
+		if err := pty.Replug(); err != nil {
+			return err
+		}
+		if s.echo {
+			s.startEchoLocked(pty)
+		}
+		return nil
 	}
 	return errors.New("sim: the reader's output cannot be replugged")
 }
@@ -177,11 +333,12 @@ func (s *ReaderSim) Replug() error {
 type Pty struct {
 	Path string
 
-	dir  string
-	gen  int
-	cmd  *exec.Cmd
-	end  *os.File
-	done chan struct{}
+	dir    string
+	gen    int
+	cmd    *exec.Cmd
+	end    *os.File
+	driver *os.File // the driver's end, opened by the simulator too, to read its settings
+	done   chan struct{}
 }
 
 // StartPty starts socat to make a pty pair with its links in dir, which
@@ -222,6 +379,15 @@ func (p *Pty) start() error {
 		return fmt.Errorf("sim: open pty end: %w", err)
 	}
 	p.end = end
+	// The simulator opens the driver's end before the driver does, which
+	// takes it for exclusive use, so that DriverBaud can read its
+	// settings. It never reads from it.
+	watch, err := os.OpenFile(driver, os.O_RDONLY|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		p.stop()
+		return fmt.Errorf("sim: open driver's pty end: %w", err)
+	}
+	p.driver = watch
 
 	// Point Path at the new pair in one rename, as udev replaces a link.
 	tmp := p.Path + ".new"
@@ -266,6 +432,15 @@ func (p *Pty) Write(b []byte) (int, error) {
 	return p.end.Write(b)
 }
 
+// DriverBaud returns the baud rate the driver's end is set to, which a
+// pty keeps but does not apply.
+func (p *Pty) DriverBaud() (int, error) {
+	if p.driver == nil {
+		return 0, errors.New("sim: pty is unplugged")
+	}
+	return ttyBaud(p.driver)
+}
+
 // Device returns the pseudo-terminal that Path currently leads to.
 func (p *Pty) Device() (string, error) {
 	return filepath.EvalSymlinks(p.Path)
@@ -299,6 +474,10 @@ func (p *Pty) stop() {
 	if p.end != nil {
 		p.end.Close()
 		p.end = nil
+	}
+	if p.driver != nil {
+		p.driver.Close()
+		p.driver = nil
 	}
 	if p.cmd != nil {
 		// SIGTERM lets socat remove its links; SIGKILL is the fallback.
