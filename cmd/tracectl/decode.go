@@ -148,25 +148,36 @@ func decodeScale(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 		framer := scale.NewStreamFramer(format, *checksum)
 		framer.Push(data)
 		failed := false
-		for {
-			frame, skipped, ok := framer.Next()
+		// decodeFrame reports noise and prints the reading of one frame.
+		decodeFrame := func(frame, skipped []byte) error {
 			if len(skipped) > 0 {
 				failed = true
 				reportUndecodable(stderr, fmt.Errorf("%d bytes outside any frame: %q", len(skipped), skipped))
 			}
-			if !ok {
-				break
-			}
 			if len(bytes.TrimSpace(frame)) == 0 {
-				continue
+				return nil
 			}
 			r, err := scale.ParseFrame(format, frame, scale.FrameOptions{Checksum: *checksum})
 			if err != nil {
 				failed = true
 				reportUndecodable(stderr, err)
-				continue
+				return nil
 			}
-			if err := enc.Encode(toReadingLine(r)); err != nil {
+			return enc.Encode(toReadingLine(r))
+		}
+		for {
+			frame, skipped, ok := framer.Next()
+			if err := decodeFrame(frame, skipped); err != nil {
+				return err
+			}
+			if !ok {
+				break
+			}
+		}
+		// The end of the input also ends a frame of a format that ends a
+		// frame only where the next one starts.
+		if frame, skipped, _ := framer.Final(); frame != nil || skipped != nil {
+			if err := decodeFrame(frame, skipped); err != nil {
 				return err
 			}
 		}

@@ -74,6 +74,25 @@ func TestDecodeScaleStream(t *testing.T) {
 	}
 }
 
+// Reversed Keli frames may follow each other without a line ending, so
+// the end of the capture ends the last one.
+func TestDecodeScaleKeliReversed(t *testing.T) {
+	stdout, stderr, code := decode(t, []byte("=54.3200=03.2100-"), "decode", "scale", "--format", "keli-reversed")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	want := `{"grams":23450,"stable":true,"overload":false,"underload":false,"net":false}
+{"grams":-12300,"stable":true,"overload":false,"underload":false,"net":false}
+`
+	if stdout != want {
+		t.Errorf("stdout =\n%s\nwant\n%s", stdout, want)
+	}
+	_, stderr, code = decode(t, []byte("=54.3200xx"), "decode", "scale", "--format", "keli-reversed")
+	if code != exitFailure || !strings.Contains(stderr, "cannot decode") {
+		t.Errorf("garbled last frame: exit %d, stderr %q", code, stderr)
+	}
+}
+
 func TestDecodeScaleRegisters(t *testing.T) {
 	for _, p := range scale.Profiles() {
 		t.Run(p.Name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -16,11 +17,12 @@ type StreamFormat int
 // Continuous output formats. The frame layouts are described at the
 // parser of each format.
 const (
-	FormatToledo     StreamFormat = iota + 1 // Mettler Toledo continuous, CR terminated
-	FormatYaohua                             // Yaohua XK3190 STX…ETX frame
-	FormatAND                                // A&D "ST,GS,+0023.45kg", CR LF terminated
-	FormatKeli                               // Keli XK3118 "GW:0023,45(kg)", CR LF terminated
-	FormatYaohuaLine                         // Yaohua XK3190-A12 "ww000.000kg", LF terminated
+	FormatToledo       StreamFormat = iota + 1 // Mettler Toledo continuous, CR terminated
+	FormatYaohua                               // Yaohua XK3190 STX…ETX frame
+	FormatAND                                  // A&D "ST,GS,+0023.45kg", CR LF terminated
+	FormatKeli                                 // Keli XK3118 "GW:0023,45(kg)", CR LF terminated
+	FormatYaohuaLine                           // Yaohua XK3190-A12 "ww000.000kg", LF terminated
+	FormatKeliReversed                         // Keli-style "=54.3200", digits last to first
 )
 
 var streamFormatNames = map[StreamFormat]string{
@@ -29,11 +31,16 @@ var streamFormatNames = map[StreamFormat]string{
 	FormatAND:    "and",
 	FormatKeli:   "keli",
 
-	FormatYaohuaLine: "yaohua-line",
+	FormatYaohuaLine:   "yaohua-line",
+	FormatKeliReversed: "keli-reversed",
 }
 
+// StreamFormatNames lists the configuration names of the stream formats,
+// for messages.
+const StreamFormatNames = "toledo, yaohua, and, keli, yaohua-line or keli-reversed"
+
 // String returns the configuration name of f: "toledo", "yaohua", "and",
-// "keli" or "yaohua-line".
+// "keli", "yaohua-line" or "keli-reversed".
 func (f StreamFormat) String() string {
 	if name, ok := streamFormatNames[f]; ok {
 		return name
@@ -48,7 +55,7 @@ func ParseStreamFormat(s string) (StreamFormat, error) {
 			return f, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown scale stream format %q: expected toledo, yaohua, and, keli or yaohua-line", s)
+	return 0, fmt.Errorf("unknown scale stream format %q: expected %s", s, StreamFormatNames)
 }
 
 // FrameOptions holds the configuration for what a frame does not carry.
@@ -56,7 +63,7 @@ func ParseStreamFormat(s string) (StreamFormat, error) {
 // formats in kilograms.
 type FrameOptions struct {
 	Checksum bool      // Toledo frames end with a checksum byte after CR
-	Unit     line.Mass // unit of Yaohua frames and Keli frames without one: line.Kilogram (0) or line.Gram
+	Unit     line.Mass // unit of Yaohua, reversed Keli and Keli frames without one: line.Kilogram (0) or line.Gram
 	Division line.Mass // division for all formats but Toledo; 0 means one step of the last digit
 }
 
@@ -75,6 +82,8 @@ func ParseFrame(format StreamFormat, frame []byte, opts FrameOptions) (line.Read
 		return ParseKeli(frame, opts.Unit, opts.Division)
 	case FormatYaohuaLine:
 		return ParseYaohuaLine(frame, opts.Division)
+	case FormatKeliReversed:
+		return ParseKeliReversed(frame, opts.Unit, opts.Division)
 	}
 	return line.Reading{}, frameFailure(format, frame, ErrFrameSyntax, "unknown format")
 }
@@ -530,8 +539,8 @@ func ParseAND(frame []byte, division line.Mass) (line.Reading, error) {
 // window decides. The layout is the one a public Perl driver for these
 // indicators (keli.pm) reads.
 //
-// NOTE: some Keli indicators stream the digits after '=' in reverse order.
-// That variant is not recognised, because no capture of it was available.
+// Indicators that stream the digits after '=' last to first need
+// FormatKeliReversed and ParseKeliReversed instead.
 func ParseKeli(frame []byte, unit, division line.Mass) (line.Reading, error) {
 	text := string(trimFrameLineEnd(frame))
 	var r line.Reading
@@ -619,6 +628,55 @@ func ParseYaohuaLine(frame []byte, division line.Mass) (line.Reading, error) {
 	}
 	weight.unit = unit
 	if err := weight.finish(FormatYaohuaLine, frame, &r, division); err != nil {
+		return line.Reading{}, err
+	}
+	return r, nil
+}
+
+// ParseKeliReversed parses one frame of the Chinese indicators that send
+// the displayed weight after '=', as Keli indicators do, but with its
+// characters last to first:
+//
+//	=54.3200       display 0023.45
+//	=03.2100-      display -0012.30
+//
+// The characters after '=' are the display read from its last character
+// to its first: the digits with a point or comma, and a '-' last for a
+// negative weight. Frames follow each other without a line ending, or
+// end with CR, LF or CR LF. The frame carries no unit, so unit
+// (line.Kilogram or line.Gram, 0 meaning kilograms) gives it, and no
+// motion flag, so Stable is always true and only the line's software
+// window decides. The division is one step of the last digit unless
+// division is set.
+//
+// NOTE: no capture of this output was available, only reports that the
+// characters after '=' come reversed. The line endings, the width and the
+// place of the sign are assumed.
+func ParseKeliReversed(frame []byte, unit, division line.Mass) (line.Reading, error) {
+	text := trimFrameLineEnd(frame)
+	if len(text) < 2 || text[0] != '=' {
+		return line.Reading{}, frameFailure(FormatKeliReversed, frame, ErrFrameSyntax, "expected = and the reversed weight")
+	}
+	display := []byte(string(text[1:]))
+	for i, j := 0, len(display)-1; i < j; i, j = i+1, j-1 {
+		display[i], display[j] = display[j], display[i]
+	}
+
+	separator := byte('.')
+	if bytes.IndexByte(display, ',') >= 0 {
+		separator = ','
+	}
+	weight, ok := parseSignedDecimal(string(display), separator)
+	if !ok {
+		return line.Reading{}, frameFailure(FormatKeliReversed, frame, ErrFrameSyntax,
+			"weight %q, read last to first, is not a decimal number", display)
+	}
+	if unit == 0 {
+		unit = line.Kilogram
+	}
+	weight.unit = unit
+	r := line.Reading{Stable: true}
+	if err := weight.finish(FormatKeliReversed, frame, &r, division); err != nil {
 		return line.Reading{}, err
 	}
 	return r, nil

@@ -132,6 +132,22 @@ func TestParseStreamFrame(t *testing.T) {
 		{"keli point", scale.FormatKeli, scale.FrameOptions{Division: 20},
 			"GW:0018.28(kg)\r\n",
 			line.Reading{Grams: 18280, Division: 20, Decimals: 2, Stable: true}},
+
+		{"keli reversed", scale.FormatKeliReversed, scale.FrameOptions{},
+			"=54.3200",
+			line.Reading{Grams: 23450, Division: 10, Decimals: 2, Stable: true}},
+		{"keli reversed negative CR LF", scale.FormatKeliReversed, scale.FrameOptions{},
+			"=03.2100-\r\n",
+			line.Reading{Grams: -12300, Division: 10, Decimals: 2, Stable: true}},
+		{"keli reversed one decimal", scale.FormatKeliReversed, scale.FrameOptions{Division: 100},
+			"=0.0210",
+			line.Reading{Grams: 120000, Division: 100, Decimals: 1, Stable: true}},
+		{"keli reversed comma", scale.FormatKeliReversed, scale.FrameOptions{},
+			"=54,3200\n",
+			line.Reading{Grams: 23450, Division: 10, Decimals: 2, Stable: true}},
+		{"keli reversed grams", scale.FormatKeliReversed, scale.FrameOptions{Unit: line.Gram},
+			"=4321000",
+			line.Reading{Grams: 1234, Division: 1, Stable: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,6 +227,17 @@ func TestParseStreamFrameErrors(t *testing.T) {
 		{"keli letters", scale.FormatKeli, scale.FrameOptions{},
 			"GW:00A3,45(kg)\r\n", scale.ErrFrameSyntax},
 
+		{"keli reversed no =", scale.FormatKeliReversed, scale.FrameOptions{},
+			"54.3200\r\n", scale.ErrFrameSyntax},
+		{"keli reversed empty", scale.FormatKeliReversed, scale.FrameOptions{},
+			"=\r\n", scale.ErrFrameSyntax},
+		{"keli reversed letters", scale.FormatKeliReversed, scale.FrameOptions{},
+			"=54.3A00", scale.ErrFrameSyntax},
+		{"keli reversed sign first", scale.FormatKeliReversed, scale.FrameOptions{},
+			"=-03.2100", scale.ErrFrameSyntax},
+		{"keli reversed forward unit", scale.FormatKeliReversed, scale.FrameOptions{},
+			"=0023.45(kg)", scale.ErrFrameSyntax},
+
 		{"yaohua line tare", scale.FormatYaohuaLine, scale.FrameOptions{},
 			"wt000.000kg\n", scale.ErrFrameNotWeight},
 		{"yaohua line lb", scale.FormatYaohuaLine, scale.FrameOptions{},
@@ -251,7 +278,7 @@ func TestStreamFrameErrorMessage(t *testing.T) {
 }
 
 func TestParseStreamFormat(t *testing.T) {
-	for _, f := range []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine} {
+	for _, f := range []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine, scale.FormatKeliReversed} {
 		got, err := scale.ParseStreamFormat(f.String())
 		if err != nil || got != f {
 			t.Errorf("ParseStreamFormat(%q) = %v, %v; want %v", f.String(), got, err, f)
@@ -269,9 +296,10 @@ func FuzzParseStreamFrame(f *testing.F) {
 	f.Add(byte(3), []byte("ST,GS,+0023.45kg\r\n"))
 	f.Add(byte(4), []byte("GW:0023,45(kg)\r\n"))
 	f.Add(byte(5), []byte("wn-0000.1kg\n"))
+	f.Add(byte(6), []byte("=03.2100-\r\n"))
 	f.Fuzz(func(t *testing.T, format byte, frame []byte) {
 		opts := scale.FrameOptions{Checksum: format&0x10 != 0}
-		r, err := scale.ParseFrame(scale.StreamFormat(format%6), frame, opts)
+		r, err := scale.ParseFrame(scale.StreamFormat(format%7), frame, opts)
 		if err == nil && (r.Overload || r.Underload) && r.Grams != 0 {
 			t.Errorf("ParseFrame(%q) = %+v: out of range with a weight", frame, r)
 		}
@@ -289,6 +317,7 @@ func BenchmarkParseStreamFrame(b *testing.B) {
 		{scale.FormatAND, scale.FrameOptions{}, []byte("ST,GS,+0023.45kg\r\n")},
 		{scale.FormatKeli, scale.FrameOptions{}, []byte("GW:0023,45(kg)\r\n")},
 		{scale.FormatYaohuaLine, scale.FrameOptions{}, []byte("ww018.280kg\n")},
+		{scale.FormatKeliReversed, scale.FrameOptions{}, []byte("=54.3200\r\n")},
 	}
 	for _, fr := range frames {
 		b.Run(fr.format.String(), func(b *testing.B) {

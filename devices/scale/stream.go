@@ -302,9 +302,11 @@ func (l *streamLogLimiter) allow(key string, now time.Time) (bool, int) {
 // format. STX formats (Toledo, Yaohua) start a frame at the last STX
 // before the terminator, so noise and a cut-off frame before it are
 // skipped and the whole frame after them is kept. Line formats (A&D,
-// Keli, Yaohua line) end a frame at CR, LF or CR LF. Bytes without a
-// terminator are dropped as noise once they pass 256. A StreamFramer is
-// not safe for concurrent use.
+// Keli, Yaohua line) end a frame at CR, LF or CR LF. A reversed Keli
+// frame starts at '=' and ends at CR or LF or where the next frame's '='
+// starts, so without line endings a frame is complete only when the next
+// one begins. Bytes without a terminator are dropped as noise once they
+// pass 256. A StreamFramer is not safe for concurrent use.
 type StreamFramer struct {
 	format  StreamFormat
 	trailer int // bytes after the terminator: the Toledo checksum
@@ -332,6 +334,9 @@ func (f *StreamFramer) Push(p []byte) {
 func (f *StreamFramer) Next() (frame, skipped []byte, ok bool) {
 	if f.format == FormatToledo || f.format == FormatYaohua {
 		return f.nextSTX()
+	}
+	if f.format == FormatKeliReversed {
+		return f.nextReversed()
 	}
 
 	i := bytes.IndexAny(f.buf, "\r\n")
@@ -371,6 +376,53 @@ func (f *StreamFramer) nextSTX() (frame, skipped []byte, ok bool) {
 	}
 	chunk := f.take(end)
 	return chunk[start:], chunk[:start], true
+}
+
+// nextReversed is Next for FormatKeliReversed: a frame runs from '=' to
+// the next '=', CR or LF. Line endings between frames are skipped
+// silently, other bytes before '=' are noise.
+func (f *StreamFramer) nextReversed() (frame, skipped []byte, ok bool) {
+	start := bytes.IndexByte(f.buf, '=')
+	if start < 0 {
+		if len(bytes.Trim(f.buf, "\r\n")) == 0 {
+			f.buf = f.buf[:0]
+			return nil, nil, false
+		}
+		return nil, f.dropOverflow(), false
+	}
+	end := bytes.IndexAny(f.buf[start+1:], "=\r\n")
+	if end < 0 {
+		return nil, f.dropOverflow(), false
+	}
+	chunk := f.take(start + 1 + end)
+	if noise := bytes.Trim(chunk[:start], "\r\n"); len(noise) > 0 {
+		skipped = noise
+	}
+	return chunk[start:], skipped, true
+}
+
+// Final returns the bytes left after the last complete frame as a last
+// frame, at the end of a recorded stream. Only a reversed Keli frame can
+// be complete there, because it may end where the next frame would
+// start; for the other formats the rest is an incomplete frame, which
+// Final leaves in the buffer and reports with ok = false.
+func (f *StreamFramer) Final() (frame, skipped []byte, ok bool) {
+	if f.format != FormatKeliReversed {
+		return nil, nil, false
+	}
+	start := bytes.IndexByte(f.buf, '=')
+	if start < 0 {
+		rest := bytes.Trim(f.take(len(f.buf)), "\r\n")
+		if len(rest) == 0 {
+			return nil, nil, false
+		}
+		return nil, rest, false
+	}
+	chunk := f.take(len(f.buf))
+	if noise := bytes.Trim(chunk[:start], "\r\n"); len(noise) > 0 {
+		skipped = noise
+	}
+	return chunk[start:], skipped, true
 }
 
 // dropOverflow empties a buffer that has grown past maxStreamBuffer

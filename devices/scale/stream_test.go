@@ -191,7 +191,7 @@ func collectStreamGrams(tb testing.TB, readings <-chan line.Reading, last line.M
 }
 
 func TestStreamScaleFormats(t *testing.T) {
-	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine}
+	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine, scale.FormatKeliReversed}
 	for _, format := range formats {
 		t.Run(format.String(), func(t *testing.T) {
 			pair := MustStartStreamPtys(t, t.TempDir())
@@ -531,6 +531,15 @@ func TestStreamFramer(t *testing.T) {
 		{"yaohua line LF", scale.FormatYaohuaLine, false,
 			[]string{"ww018.280kg\nww018.290kg\n"},
 			[]string{"ww018.280kg\n", "ww018.290kg\n"}, ""},
+		{"keli reversed back to back", scale.FormatKeliReversed, false,
+			[]string{"=54.3200=54.", "3200=03.2100-=5"},
+			[]string{"=54.3200", "=54.3200", "=03.2100-"}, ""},
+		{"keli reversed CR LF", scale.FormatKeliReversed, false,
+			[]string{"=54.3200\r\n=54.3", "200\r\n"},
+			[]string{"=54.3200", "=54.3200"}, ""},
+		{"keli reversed noise", scale.FormatKeliReversed, false,
+			[]string{"\xff\xfe=54.3200\r\nxx=54.3200\r\n"},
+			[]string{"=54.3200", "=54.3200"}, "\xff\xfexx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -565,6 +574,28 @@ func TestStreamFramer(t *testing.T) {
 	}
 }
 
+func TestStreamFramerFinal(t *testing.T) {
+	framer := scale.NewStreamFramer(scale.FormatKeliReversed, false)
+	framer.Push([]byte("=54.3200=03.2100-"))
+	frame, _, ok := framer.Next()
+	if !ok || string(frame) != "=54.3200" {
+		t.Fatalf("Next = %q, %v, want the first frame", frame, ok)
+	}
+	if frame, _, ok := framer.Next(); ok {
+		t.Fatalf("Next = %q before the next frame starts, want none", frame)
+	}
+	frame, skipped, ok := framer.Final()
+	if !ok || string(frame) != "=03.2100-" || skipped != nil {
+		t.Errorf("Final = %q, %q, %v, want the last frame", frame, skipped, ok)
+	}
+
+	toledo := scale.NewStreamFramer(scale.FormatToledo, false)
+	toledo.Push([]byte("\x02,0 0012"))
+	if frame, _, ok := toledo.Final(); ok {
+		t.Errorf("Final of a cut-off Toledo frame = %q, want none", frame)
+	}
+}
+
 // Ensure the framer never panics and loses no byte: every byte pushed
 // comes out once and in order, in a frame, as skipped noise or still
 // buffered. The exception is a lone line ending in a line format, which is
@@ -575,7 +606,7 @@ func FuzzStreamFramer(f *testing.F) {
 	f.Add(byte(3), []byte("ST,GS,+0023.45kg\r\n\r\nUS,"), byte(7))
 	f.Add(byte(0), []byte("\r0\r"), byte(5))
 	f.Fuzz(func(t *testing.T, format byte, input []byte, step byte) {
-		framer := scale.NewStreamFramer(scale.StreamFormat(format%6), format&0x10 != 0)
+		framer := scale.NewStreamFramer(scale.StreamFormat(format%7), format&0x10 != 0)
 		size := int(step%16) + 1
 		var out []byte
 		for start := 0; start < len(input); start += size {

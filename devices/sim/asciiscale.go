@@ -40,7 +40,10 @@ var ErrScaleNotEncodable = errors.New("sample cannot be encoded in this format")
 // tare field, with zero tare, and end with the checksum byte when
 // checksum is true. Yaohua and Keli frames carry no stable flag, and no
 // overload or underload flag, so such a sample returns ErrScaleNotEncodable,
-// as does a net sample in the Yaohua STX frame.
+// as does a net sample in the Yaohua STX frame or a reversed Keli frame.
+// A reversed Keli frame is the 7-character display with a '-' before it
+// when negative, written last character first after '=', and ends with
+// CR LF.
 // An A&D underload is written as OL with a negative filler weight.
 func EncodeScaleFrame(format scale.StreamFormat, sample ScaleSample, checksum bool) ([]byte, error) {
 	if sample.Decimals < 0 || sample.Decimals > 3 {
@@ -62,6 +65,8 @@ func EncodeScaleFrame(format scale.StreamFormat, sample ScaleSample, checksum bo
 		return encodeKeli(sample, value, negative)
 	case scale.FormatYaohuaLine:
 		return encodeYaohuaLine(sample, value, negative)
+	case scale.FormatKeliReversed:
+		return encodeKeliReversed(sample, value, negative)
 	}
 	return nil, fmt.Errorf("%w: unknown format %v", ErrScaleNotEncodable, format)
 }
@@ -198,6 +203,20 @@ func encodeKeli(sample ScaleSample, value int64, negative bool) ([]byte, error) 
 	}
 	number := scaleDecimalText(value, sample.Decimals, 4+min(sample.Decimals, 1)+sample.Decimals, ",")
 	return fmt.Appendf(nil, "%s%s%s(kg)\r\n", prefix, sign, number), nil
+}
+
+func encodeKeliReversed(sample ScaleSample, value int64, negative bool) ([]byte, error) {
+	if sample.Overload || sample.Underload || sample.Net {
+		return nil, fmt.Errorf("%w: the reversed Keli frame has no overload, underload or net flag", ErrScaleNotEncodable)
+	}
+	display := scaleDecimalText(value, sample.Decimals, 7, ".")
+	if len(display) > 7 {
+		return nil, fmt.Errorf("%w: %v does not fit 7 characters", ErrScaleNotEncodable, sample.Grams)
+	}
+	if negative {
+		display = "-" + display
+	}
+	return []byte("=" + reverseHex(display) + "\r\n"), nil
 }
 
 func encodeYaohuaLine(sample ScaleSample, value int64, negative bool) ([]byte, error) {

@@ -49,6 +49,12 @@ func TestEncodeScaleFrame(t *testing.T) {
 		{"yaohua line gross", scale.FormatYaohuaLine,
 			sim.ScaleSample{Grams: 18280, Decimals: 3}, false,
 			"ww018.280kg\n"},
+		{"keli reversed", scale.FormatKeliReversed,
+			sim.ScaleSample{Grams: 23450, Decimals: 2}, false,
+			"=54.3200\r\n"},
+		{"keli reversed negative", scale.FormatKeliReversed,
+			sim.ScaleSample{Grams: -12300, Decimals: 2}, false,
+			"=03.2100-\r\n"},
 		{"keli no decimals", scale.FormatKeli,
 			sim.ScaleSample{Grams: 23000, Net: true}, false,
 			"NW:0023(kg)\r\n"},
@@ -68,7 +74,7 @@ func TestEncodeScaleFrame(t *testing.T) {
 
 // Ensure every frame the simulator writes parses back to its sample.
 func TestEncodeScaleFrameRoundTrip(t *testing.T) {
-	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine}
+	formats := []scale.StreamFormat{scale.FormatToledo, scale.FormatYaohua, scale.FormatAND, scale.FormatKeli, scale.FormatYaohuaLine, scale.FormatKeliReversed}
 	samples := []sim.ScaleSample{
 		{Grams: 0, Decimals: 2, Stable: true},
 		{Grams: 18420, Decimals: 2, Stable: true},
@@ -80,7 +86,8 @@ func TestEncodeScaleFrameRoundTrip(t *testing.T) {
 	for _, format := range formats {
 		for _, sample := range samples {
 			frame, err := sim.EncodeScaleFrame(format, sample, true)
-			if errors.Is(err, sim.ErrScaleNotEncodable) && format == scale.FormatYaohua && sample.Net {
+			noNet := format == scale.FormatYaohua || format == scale.FormatKeliReversed
+			if errors.Is(err, sim.ErrScaleNotEncodable) && noNet && sample.Net {
 				continue
 			}
 			if err != nil {
@@ -106,6 +113,8 @@ func TestEncodeScaleFrameErrors(t *testing.T) {
 		{"yaohua overload", scale.FormatYaohua, sim.ScaleSample{Overload: true}},
 		{"keli underload", scale.FormatKeli, sim.ScaleSample{Underload: true}},
 		{"yaohua net", scale.FormatYaohua, sim.ScaleSample{Net: true}},
+		{"keli reversed net", scale.FormatKeliReversed, sim.ScaleSample{Net: true}},
+		{"keli reversed too large", scale.FormatKeliReversed, sim.ScaleSample{Grams: 10_000_000, Decimals: 3}},
 		{"too many decimals", scale.FormatAND, sim.ScaleSample{Grams: 1234, Decimals: 2}},
 		{"too large", scale.FormatToledo, sim.ScaleSample{Grams: 1_000_000_000, Decimals: 0}},
 		{"line too large", scale.FormatYaohuaLine, sim.ScaleSample{Grams: -1_000_000, Decimals: 3}},
