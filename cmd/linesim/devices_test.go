@@ -369,3 +369,174 @@ func TestPrinterReportsPaperOut(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// The TCP indicator acts as a gateway: it answers the unit ids it was
+// given, each with its own profile, and exception 11 for any other, which
+// the driver reports as a configuration error naming the unit.
+func TestScaleTCPAnswersOnlyItsUnits(t *testing.T) {
+	cmd := startCommand(t, "scale-tcp", "--addr", "127.0.0.1:0", "--unit", "2:dgt4x", "--unit", "5:id551pn",
+		"--script", "settle:12500:100ms,hold:30s")
+
+	for _, u := range []struct {
+		unit    byte
+		profile string
+	}{{2, "dgt4x"}, {5, "id551pn"}} {
+		s := &scale.ModbusScale{ID: "scale-" + u.profile, Address: cmd.endpoint, UnitID: u.unit, PollInterval: 20 * time.Millisecond,
+			Logger: slog.New(slog.DiscardHandler)}
+		s.Profile, _ = scale.LookupProfile(u.profile)
+		readings := make(chan line.Reading, 16)
+		runDriver(t, func(ctx context.Context) error { return s.Run(ctx, deliverTo(readings)) })
+		waitReading(t, readings, func(r line.Reading) bool { return r.Grams == 12500 })
+	}
+
+	s := &scale.ModbusScale{ID: "scale-9", Address: cmd.endpoint, UnitID: 1, PollInterval: 20 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler)}
+	s.Profile, _ = scale.LookupProfile("dgt4x")
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	err := s.Run(ctx, func(line.Reading) {})
+	if !errors.Is(err, scale.ErrUnitUnreachable) {
+		t.Fatalf("Run for unit 1 = %v, want %v", err, scale.ErrUnitUnreachable)
+	}
+	if !strings.Contains(err.Error(), "unit 1") {
+		t.Errorf("error %q does not name unit 1", err)
+	}
+}
+
+// A plant's own profile, written as the station's configuration writes
+// it, serves the weight where the driver with that profile finds it.
+func TestScaleTCPProfileFile(t *testing.T) {
+	profile, _ := scale.LookupProfile("w100")
+	profile.Name = "plant-hook"
+	profile.Weight.Address = 40
+	profile.Weight.WordOrder = scale.CDAB
+	data, err := json.Marshal(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "plant-hook.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := startCommand(t, "scale-tcp", "--addr", "127.0.0.1:0", "--profile-file", path, "--script", "settle:23450:100ms,hold:30s")
+
+	s := &scale.ModbusScale{ID: "scale-1", Address: cmd.endpoint, UnitID: 1, PollInterval: 20 * time.Millisecond,
+		Profile: profile, Logger: slog.New(slog.DiscardHandler)}
+	readings := make(chan line.Reading, 16)
+	runDriver(t, func(ctx context.Context) error { return s.Run(ctx, deliverTo(readings)) })
+	waitReading(t, readings, func(r line.Reading) bool { return r.Grams == 23450 })
+
+	broken := filepath.Join(t.TempDir(), "broken.json")
+	if err := os.WriteFile(broken, []byte(`{"name":"x","function":5}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s2 := &session{logger: slog.New(slog.DiscardHandler), stdout: io.Discard, ready: func(string) {
+		t.Error("simulator started with an invalid profile file")
+	}}
+	err = execute(context.Background(), []string{"scale-tcp", "--addr", "127.0.0.1:0", "--profile-file", broken}, s2)
+	var usage *usageError
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), "broken.json") {
+		t.Errorf("invalid profile file: error %v, want a usage error naming the file", err)
+	}
+}
+
+// Two indicators with their own profiles share the simulated RS-485
+// line, and two scales of the station name the same port.
+func TestScaleRTUTwoUnitsOneLine(t *testing.T) {
+	requireSocat(t)
+	cmd := startCommand(t, "scale-rtu", "--pty", t.TempDir(), "--baud", "115200", "--profile", "id551pn",
+		"--unit", "1:dgt4x", "--unit", "2", "--script", "settle:8800:100ms,hold:30s")
+
+	for _, u := range []struct {
+		unit    byte
+		profile string
+	}{{1, "dgt4x"}, {2, "id551pn"}} {
+		s := &scale.ModbusScale{ID: "scale-" + u.profile, UnitID: u.unit, PollInterval: 20 * time.Millisecond,
+			Serial: scale.SerialConfig{Path: cmd.endpoint, BaudRate: 115200, DataBits: 8, Parity: "N", StopBits: 1},
+			Logger: slog.New(slog.DiscardHandler)}
+		s.Profile, _ = scale.LookupProfile(u.profile)
+		readings := make(chan line.Reading, 16)
+		runDriver(t, func(ctx context.Context) error { return s.Run(ctx, deliverTo(readings)) })
+		waitReading(t, readings, func(r line.Reading) bool { return r.Grams == 8800 })
+	}
+}
+
+// The configurable Allflex format with letter country codes and without
+// leading zeros reaches a driver set to that format with every zero back.
+func TestReaderAllflexCustomLayout(t *testing.T) {
+	requireSocat(t)
+	tags := []line.RFID{"036000982000123", "156000011051554"}
+	cmd := startCommand(t, "reader", "--pty", t.TempDir(), "--format", "allflex-custom", "--letters", "--no-leading-zeros",
+		"--tag", string(tags[0]), "--tag", string(tags[1]), "--interval", "50ms", "--repeat", "0")
+
+	reader := rfid.NewReader("reader-1", cmd.endpoint)
+	reader.Format = rfid.FormatAllflexCustom
+	reader.Logger = slog.New(slog.DiscardHandler)
+	events := make(chan line.TagEvent, 64)
+	runDriver(t, func(ctx context.Context) error { return reader.Run(ctx, func(e line.TagEvent) { events <- e }) })
+
+	seen := map[line.RFID]bool{}
+	for len(seen) < len(tags) {
+		e := nextTag(t, events)
+		if e.Err != nil {
+			t.Fatalf("reader delivered %q with error %v", e.Raw, e.Err)
+		}
+		if e.RFID != tags[0] && e.RFID != tags[1] {
+			t.Fatalf("reader delivered %s from %q, want one of %v", e.RFID, e.Raw, tags)
+		}
+		seen[e.RFID] = true
+	}
+}
+
+// A reader at 19200 baud that echoes what it receives, as an Allflex
+// reader does: the driver finds the rate, sends its setup command and
+// takes neither the echo nor the garble of a wrong rate for a read.
+func TestReaderBaudAndEcho(t *testing.T) {
+	requireSocat(t)
+	cmd := startCommand(t, "reader", "--pty", t.TempDir(), "--baud", "19200", "--echo", "--tag", "156000011051554", "--interval", "50ms", "--repeat", "0")
+
+	reader := rfid.NewReader("reader-1", cmd.endpoint)
+	reader.DetectBaud = true
+	reader.DetectWindow = 300 * time.Millisecond
+	reader.Setup = []string{"BE40239"}
+	reader.DedupWindow = time.Nanosecond // deliver every read, to see that none has an error
+	found := make(chan int, 4)
+	reader.BaudFound = func(rate int) { found <- rate }
+	reader.Logger = slog.New(slog.DiscardHandler)
+	events := make(chan line.TagEvent, 64)
+	runDriver(t, func(ctx context.Context) error {
+		return reader.Run(ctx, func(e line.TagEvent) {
+			select {
+			case events <- e:
+			default: // the test reads only the first few
+			}
+		})
+	})
+
+	e := nextTag(t, events)
+	if e.Err != nil || e.RFID != "156000011051554" {
+		t.Fatalf("first read = %q, %v, want 156000011051554", e.Raw, e.Err)
+	}
+	if rate := <-found; rate != 19200 {
+		t.Errorf("BaudFound(%d), want 19200", rate)
+	}
+	for range 5 {
+		if e := nextTag(t, events); e.Err != nil {
+			t.Fatalf("read %q delivered with error %v", e.Raw, e.Err)
+		}
+	}
+}
+
+func TestHelpIsBilingual(t *testing.T) {
+	var out bytes.Buffer
+	s := &session{logger: slog.New(slog.DiscardHandler), stdout: &out}
+	execute(context.Background(), []string{"help", "scale-tcp", "printer"}, s)
+	for _, want := range []string{"--profile-file FILE", "--unit ID[:PROFILE]", "网关", "gateway", "paper-out", "报告缺纸", "dgt4x"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "device.linesim") {
+		t.Errorf("help shows a catalog key instead of its text:\n%s", out.String())
+	}
+}

@@ -9,11 +9,21 @@
 //
 //	linesim help
 //	linesim reader --pty /tmp/line --format allflex --tag 156000011051554 --tag 156000011051555 --interval 2s
+//	linesim reader --pty /tmp/line --format allflex-custom --letters --no-leading-zeros --baud 19200 --echo --tag 036000982000123
 //	linesim reader --pty /tmp/line --linerun testdata/xilingol-2026-12-04.linerun.json --repeat 0
 //	linesim scale-tcp --addr 127.0.0.1:5020 --profile id551pn --script settle:18280:2s,hold:5s,swing:400:800ms:3s
-//	linesim scale-rtu --pty /tmp/line --profile dgt4x --baud 19200 --unit 1 --script settle:21000,hold:4s
+//	linesim scale-tcp --addr 127.0.0.1:5020 --profile-file plant-hook.json --unit 3
+//	linesim scale-rtu --pty /tmp/line --profile dgt4x --baud 19200 --unit 1 --unit 2:id551pn --script settle:21000,hold:4s
 //	linesim scale-ascii --pty /tmp/line --format toledo --checksum --script settle:18.28kg,hold:5s
 //	linesim printer --addr 127.0.0.1:9100 --jobs /tmp/labels
+//
+// scale-tcp acts as a Modbus TCP gateway: it responds only to the unit ids
+// given with --unit (1 by default) and exception 11, "gateway target
+// device failed to respond", for any other. scale-rtu puts one indicator
+// per --unit on one simulated RS-485 line. A unit written ID:PROFILE has
+// its own built-in profile, the others use --profile or --profile-file.
+// Help and messages for the person at the line are in Chinese and
+// English, from the devices catalog.
 //
 // The reader's pty is DIR/reader and the scales' pty is DIR/scale: the
 // station opens that path. The other end of each pair belongs to the
@@ -66,6 +76,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"lambtrace/devices/scale"
+	"lambtrace/line"
 )
 
 // Log attribute keys.
@@ -89,25 +102,69 @@ type session struct {
 	ready func(endpoint string)
 }
 
-// command is one subcommand with its own flag set.
+// command is one subcommand with its own flag set. The usage text of each
+// flag is a catalog key, so help is printed in Chinese and English.
 type command struct {
-	name    string
-	summary string
-	flags   *flag.FlagSet
+	name  string
+	flags *flag.FlagSet
 
 	// check validates the parsed flags. Its error is a usage error.
 	check func() error
 	run   func(ctx context.Context, s *session) error
 }
 
+// message is an error that a person at the line reads: a catalog key and
+// its data, printed in Chinese and English. A detail message, when set,
+// is rendered in the same language into the data key "detail".
+type message struct {
+	key    string
+	data   map[string]string
+	detail *message
+}
+
+// newMessage returns the message for key with data given as name, value
+// pairs.
+func newMessage(key string, pairs ...string) *message {
+	data := make(map[string]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		data[pairs[i]] = pairs[i+1]
+	}
+	return &message{key: key, data: data}
+}
+
+func (m *message) Error() string { return m.text(line.LangEN) }
+
+func (m *message) text(lang line.Lang) string {
+	if m.detail == nil {
+		return line.Translate(lang, m.key, m.data)
+	}
+	data := make(map[string]string, len(m.data)+1)
+	for k, v := range m.data {
+		data[k] = v
+	}
+	data["detail"] = m.detail.text(lang)
+	return line.Translate(lang, m.key, data)
+}
+
 // usageError is an invalid command line, for which linesim exits 2.
-type usageError struct{ err error }
+type usageError struct{ msg *message }
 
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
+func (e *usageError) Error() string { return e.msg.Error() }
 
-func usagef(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
+// usage returns a usage error for key with data given as name, value
+// pairs.
+func usage(key string, pairs ...string) error {
+	return &usageError{newMessage(key, pairs...)}
+}
+
+// asUsage turns the error of a check into a usage error, keeping its
+// message when it has one.
+func asUsage(err error) error {
+	var m *message
+	if errors.As(err, &m) {
+		return &usageError{m}
+	}
+	return usage("device.linesim.invalid", "error", err.Error())
 }
 
 // commands returns fresh subcommands, each with unparsed flags.
@@ -139,11 +196,16 @@ func main() {
 		ready:  func(endpoint string) { fmt.Println(endpoint) },
 	}
 	err := execute(ctx, os.Args[1:], s)
-	var usage *usageError
+	var invalid *usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.As(err, &usage):
-		fmt.Fprintf(os.Stderr, "linesim: %v\nRun 'linesim help' for the subcommands and their flags.\n", err)
+	case errors.As(err, &invalid):
+		for _, lang := range line.Langs {
+			fmt.Fprintf(os.Stderr, "linesim: %s\n", invalid.msg.text(lang))
+		}
+		for _, lang := range line.Langs {
+			fmt.Fprintln(os.Stderr, line.Translate(lang, "device.linesim.help_hint", nil))
+		}
 		os.Exit(2)
 	default:
 		logger.Error("linesim failed", keyError, err)
@@ -156,7 +218,7 @@ func main() {
 // printing help, and the subcommand's error otherwise.
 func execute(ctx context.Context, args []string, s *session) error {
 	if len(args) == 0 {
-		return usagef("missing subcommand: expected one of %s", strings.Join(commandNames(), ", "))
+		return usage("device.linesim.no_command", "commands", strings.Join(commandNames(), ", "))
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" {
@@ -171,7 +233,7 @@ func execute(ctx context.Context, args []string, s *session) error {
 		}
 	}
 	if cmd == nil {
-		return usagef("unknown subcommand %q: expected one of %s", name, strings.Join(commandNames(), ", "))
+		return usage("device.linesim.unknown_command", "command", name, "commands", strings.Join(commandNames(), ", "))
 	}
 
 	if err := cmd.flags.Parse(args[1:]); err != nil {
@@ -179,13 +241,13 @@ func execute(ctx context.Context, args []string, s *session) error {
 			printCommandHelp(s.stdout, cmd)
 			return err
 		}
-		return usagef("%s: %v", name, err)
+		return usage("device.linesim.bad_flag", "command", name, "error", err.Error())
 	}
 	if cmd.flags.NArg() > 0 {
-		return usagef("%s: unexpected argument %q: every value is given with a flag", name, cmd.flags.Arg(0))
+		return usage("device.linesim.extra_argument", "command", name, "argument", cmd.flags.Arg(0))
 	}
 	if err := cmd.check(); err != nil {
-		return usagef("%s: %v", name, err)
+		return asUsage(err)
 	}
 	return cmd.run(ctx, s)
 }
@@ -199,9 +261,11 @@ func commandNames() []string {
 }
 
 // printHelp lists every subcommand, or the ones named in topics, with
-// their flags.
+// their flags, in Chinese and English.
 func printHelp(w io.Writer, topics []string) {
-	fmt.Fprintln(w, "linesim runs a device simulator until interrupted. Subcommands:")
+	for _, lang := range line.Langs {
+		fmt.Fprintln(w, line.Translate(lang, "device.linesim.help", nil))
+	}
 	for _, c := range commands() {
 		if len(topics) > 0 && !contains(topics, c.name) {
 			continue
@@ -211,11 +275,45 @@ func printHelp(w io.Writer, topics []string) {
 	}
 }
 
+// helpData is the data of the help templates in lang.
+func helpData(lang line.Lang) map[string]string {
+	return map[string]string{
+		"profiles":         profileNames(),
+		"reader_formats":   strings.Join(readerFormats, ", "),
+		"scale_formats":    scale.StreamFormatNames,
+		"printer_commands": line.Translate(lang, "device.linesim.printer.commands", nil),
+	}
+}
+
+// printCommandHelp prints the summary of c and each flag with its value
+// placeholder, its default and its help in every language.
 func printCommandHelp(w io.Writer, c *command) {
-	fmt.Fprintf(w, "linesim %s: %s\n", c.name, c.summary)
-	c.flags.SetOutput(w)
-	c.flags.PrintDefaults()
-	c.flags.SetOutput(io.Discard)
+	fmt.Fprintf(w, "linesim %s:\n", c.name)
+	for _, lang := range line.Langs {
+		fmt.Fprintf(w, "  %s\n", line.Translate(lang, "device.linesim."+c.name+".summary", helpData(lang)))
+	}
+	c.flags.VisitAll(func(f *flag.Flag) {
+		heading := "  --" + f.Name
+		if placeholder := flagPlaceholders[f.Name]; placeholder != "" {
+			heading += " " + placeholder
+		}
+		if f.DefValue != "" && f.DefValue != "false" {
+			heading += fmt.Sprintf("   (%s / %s: %s)", line.Translate(line.LangZH, "device.linesim.default", nil),
+				line.Translate(line.LangEN, "device.linesim.default", nil), f.DefValue)
+		}
+		fmt.Fprintln(w, heading)
+		for _, lang := range line.Langs {
+			fmt.Fprintf(w, "        %s\n", line.Translate(lang, f.Usage, helpData(lang)))
+		}
+	})
+}
+
+// flagPlaceholders names the value of each flag that takes one.
+var flagPlaceholders = map[string]string{
+	"addr": "HOST:PORT", "baud": "RATE", "checksum": "", "decimals": "N", "format": "NAME",
+	"interval": "DURATION", "jobs": "DIR", "linerun": "FILE", "noise": "MASS", "profile": "NAME",
+	"profile-file": "FILE", "pty": "DIR", "repeat": "N", "script": "STEPS", "tag": "RFID",
+	"unit": "ID[:PROFILE]",
 }
 
 func isDir(path string) bool {
@@ -238,14 +336,14 @@ func contains(list []string, s string) bool {
 func loopbackAddress(address string) (string, error) {
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
-		return "", fmt.Errorf("invalid listen address %q: expected host:port, such as 127.0.0.1:9100", address)
+		return "", newMessage("device.linesim.addr_invalid", "addr", address)
 	}
 	if strings.EqualFold(host, "localhost") {
 		host = "127.0.0.1"
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return "", fmt.Errorf("listen address %q is not a loopback address: the simulators listen only on 127.0.0.1 or localhost", address)
+		return "", newMessage("device.linesim.addr_not_loopback", "addr", address)
 	}
 	return net.JoinHostPort(host, port), nil
 }

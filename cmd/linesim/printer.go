@@ -3,16 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"lambtrace/devices/sim"
+	"lambtrace/line"
 )
 
 // jobPollInterval is how often the printer subcommand looks for new jobs
@@ -23,32 +26,21 @@ const jobPollInterval = 100 * time.Millisecond
 // printer set to another command language: it does not start with STX.
 const textModeReply = "PRINTER READY\r\n"
 
-// printerCommands are the stdin commands and what each does.
-var printerCommands = []struct{ name, help string }{
-	{"paper-out", "report paper out"},
-	{"head-open", "report the print head open"},
-	{"pause", "report the printer paused"},
-	{"silent", "send no reply to ~HS, as during a media fault"},
-	{"text-mode", "reply to ~HS with text that is not ZPL"},
-	{"ok", "clear all of the above"},
-	{"jobs", "list the jobs received"},
+// printerCommands are the stdin commands. Each has its help under the
+// catalog key device.linesim.printer.<name>.
+var printerCommands = []string{"paper-out", "head-open", "pause", "silent", "text-mode", "ok", "jobs"}
+
+func printerCommandNames() string {
+	return strings.Join(printerCommands, ", ")
 }
 
 func newPrinterCommand() *command {
 	fs := newFlagSet("printer")
-	addr := fs.String("addr", "127.0.0.1:9100", "listen address host:port for raw ZPL, on 127.0.0.1 or localhost only; port 0 picks a free port")
-	jobs := fs.String("jobs", "", "directory to write each job to as NNNN.zpl, numbered from 0001 in each run; files of an earlier run are overwritten")
+	addr := fs.String("addr", "127.0.0.1:9100", "device.linesim.flag.addr_printer")
+	jobs := fs.String("jobs", "", "device.linesim.flag.jobs")
 
-	var names []string
-	for _, c := range printerCommands {
-		names = append(names, c.name)
-	}
 	var listen string
-	c := &command{
-		name:    "printer",
-		summary: "a ZPL label printer on raw TCP that stores jobs and replies to ~HS; stdin commands set its state: " + strings.Join(names, ", "),
-		flags:   fs,
-	}
+	c := &command{name: "printer", flags: fs}
 	c.check = func() error {
 		var err error
 		listen, err = loopbackAddress(*addr)
@@ -56,7 +48,7 @@ func newPrinterCommand() *command {
 			return err
 		}
 		if *jobs != "" && !isDir(*jobs) {
-			return fmt.Errorf("--jobs directory %s does not exist: create it first", *jobs)
+			return newMessage("device.linesim.jobs_not_dir", "dir", *jobs)
 		}
 		return nil
 	}
@@ -105,7 +97,14 @@ func readPrinterCommands(in io.Reader, out io.Writer, printer *sim.Printer, log 
 			continue
 		}
 		if err := applyPrinterCommand(name, out, printer); err != nil {
-			fmt.Fprintln(out, err)
+			var m *message
+			if errors.As(err, &m) {
+				for _, lang := range line.Langs {
+					fmt.Fprintln(out, m.text(lang))
+				}
+			} else {
+				fmt.Fprintln(out, err)
+			}
 			continue
 		}
 		if name != "jobs" {
@@ -135,18 +134,17 @@ func applyPrinterCommand(name string, out io.Writer, printer *sim.Printer) error
 		printer.SetNonZPLReply(nil)
 	case "jobs":
 		jobs := printer.Jobs()
-		fmt.Fprintf(out, "%d jobs received\n", len(jobs))
+		for _, lang := range line.Langs {
+			fmt.Fprintln(out, line.Translate(lang, "device.linesim.printer.jobs_received", map[string]string{"count": strconv.Itoa(len(jobs))}))
+		}
 		for i, job := range jobs {
-			fmt.Fprintf(out, "%04d  %d bytes\n", i+1, len(job))
+			fmt.Fprintf(out, "%04d  %d B\n", i+1, len(job))
 		}
 		return nil
 	default:
-		var help strings.Builder
-		fmt.Fprintf(&help, "unknown command %q; commands:", name)
-		for _, c := range printerCommands {
-			fmt.Fprintf(&help, "\n  %-10s %s", c.name, c.help)
-		}
-		return fmt.Errorf("%s", help.String())
+		m := newMessage("device.linesim.printer.unknown_command", "command", name)
+		m.detail = newMessage("device.linesim.printer.commands")
+		return m
 	}
 	printer.SetState(state)
 	return nil

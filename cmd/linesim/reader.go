@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -17,33 +17,44 @@ import (
 	"lambtrace/line"
 )
 
-// readerFormats are the --format names of the reader subcommand.
-var readerFormats = []string{"allflex", "tiris", "digits", "spaced", "wl134", "dot-hex"}
+// readerFormats are the --format names of the reader subcommand: every
+// format the station's reader driver decodes.
+var readerFormats = []string{"allflex", "tiris", "digits", "spaced", "wl134", "allflex-custom", "allflex-custom-hex", "dot-hex", "biomark"}
+
+// greetingFormats are the formats of Allflex readers, which send STX, CR,
+// LF when switched on, as the simulated reader does when it starts.
+var greetingFormats = map[rfid.Format]bool{
+	rfid.FormatAllflex: true, rfid.FormatTIRIS: true, rfid.FormatAllflexCustom: true, rfid.FormatAllflexCustomHex: true,
+}
 
 // readerStuckWait is how long the reader subcommand waits at shutdown for
 // a write that the full pty buffer blocks.
 const readerStuckWait = 2 * time.Second
 
-// tagList is a repeatable --tag flag.
-type tagList []line.RFID
+// tagList is a repeatable --tag flag. Its values are checked by parse,
+// after the flags, so that the error is a message in both languages.
+type tagList []string
 
 var _ flag.Value = (*tagList)(nil)
 
-func (l *tagList) String() string {
-	var parts []string
-	for _, id := range *l {
-		parts = append(parts, string(id))
-	}
-	return strings.Join(parts, ",")
-}
+func (l *tagList) String() string { return strings.Join(*l, ",") }
 
 func (l *tagList) Set(s string) error {
-	id, err := line.ParseRFID(s)
-	if err != nil {
-		return fmt.Errorf("invalid ear tag number %q: expected the 15 digits of an ISO 11784 number, such as 156000011051554", s)
-	}
-	*l = append(*l, id)
+	*l = append(*l, s)
 	return nil
+}
+
+// parse returns the tag numbers.
+func (l tagList) parse() ([]line.RFID, error) {
+	var ids []line.RFID
+	for _, s := range l {
+		id, err := line.ParseRFID(s)
+		if err != nil {
+			return nil, newMessage("device.linesim.tag_invalid", "tag", s)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // readerRead is one read as the reader sends it.
@@ -52,60 +63,96 @@ type readerRead struct {
 	bytes []byte
 }
 
+// readerOptions are the reader subcommand's settings beyond the reads.
+type readerOptions struct {
+	format rfid.Format
+	layout sim.AllflexLayout // for the Allflex configurable formats
+	baud   int               // rate the reader sends at; 0 means any
+	echo   bool
+}
+
 func newReaderCommand() *command {
 	fs := newFlagSet("reader")
-	dir := fs.String("pty", "", "directory `DIR` for the pty pair; the station's reader opens DIR/reader (required)")
-	formatName := fs.String("format", "allflex", "reader output format for --tag: "+strings.Join(readerFormats, ", "))
-	linerun := fs.String("linerun", "", "lambtrace-linerun/1 file whose passes are sent as recorded, garbled ones included")
+	dir := fs.String("pty", "", "device.linesim.flag.pty_reader")
+	formatName := fs.String("format", "allflex", "device.linesim.flag.format_reader")
+	linerun := fs.String("linerun", "", "device.linesim.flag.linerun")
 	var tags tagList
-	fs.Var(&tags, "tag", "ear tag number to read, the 15 digits of an ISO 11784 `RFID`; repeat the flag for several tags")
-	interval := fs.Duration("interval", 2*time.Second, "time between two reads, such as 2s or 500ms")
-	repeat := fs.Int("repeat", 1, "times to send the whole list of reads; 0 repeats until stopped")
+	fs.Var(&tags, "tag", "device.linesim.flag.tag")
+	interval := fs.Duration("interval", 2*time.Second, "device.linesim.flag.interval_reader")
+	repeat := fs.Int("repeat", 1, "device.linesim.flag.repeat")
+	letters := fs.Bool("letters", false, "device.linesim.flag.letters")
+	noZeros := fs.Bool("no-leading-zeros", false, "device.linesim.flag.no_leading_zeros")
+	baud := fs.Int("baud", 0, "device.linesim.flag.baud_reader")
+	echo := fs.Bool("echo", false, "device.linesim.flag.echo")
 
-	var format rfid.Format
-	c := &command{
-		name:    "reader",
-		summary: "an ear-tag reader on a socat pty pair, sending the given tags or a line run's reads",
-		flags:   fs,
-	}
+	var opts readerOptions
+	var ids []line.RFID
+	c := &command{name: "reader", flags: fs}
 	c.check = func() error {
-		var err error
-		switch {
-		case *dir == "":
-			return errors.New("missing --pty DIR")
-		case !isDir(*dir):
-			return fmt.Errorf("--pty directory %s does not exist: create it first", *dir)
-		case !contains(readerFormats, strings.ToLower(*formatName)):
-			return fmt.Errorf("invalid --format %q: expected %s", *formatName, strings.Join(readerFormats, ", "))
-		case *linerun == "" && len(tags) == 0:
-			return errors.New("nothing to read: give --tag RFID or --linerun FILE")
-		case *linerun != "" && len(tags) > 0:
-			return errors.New("give either --tag or --linerun, not both")
-		case *interval <= 0:
-			return fmt.Errorf("invalid --interval %v: expected a positive duration such as 2s", *interval)
-		case *repeat < 0:
-			return fmt.Errorf("invalid --repeat %d: expected 0 (until stopped) or more", *repeat)
+		if err := checkPtyDir(*dir); err != nil {
+			return err
 		}
-		format, err = rfid.ParseFormat(*formatName)
-		return err
+		switch {
+		case !contains(readerFormats, strings.ToLower(*formatName)):
+			return newMessage("device.linesim.reader_format_invalid", "format", *formatName, "formats", strings.Join(readerFormats, ", "))
+		case *linerun == "" && len(tags) == 0:
+			return newMessage("device.linesim.no_reads")
+		case *linerun != "" && len(tags) > 0:
+			return newMessage("device.linesim.tag_and_linerun")
+		case *interval <= 0:
+			return newMessage("device.linesim.interval_invalid", "interval", interval.String())
+		case *repeat < 0:
+			return newMessage("device.linesim.repeat_invalid", "repeat", strconv.Itoa(*repeat))
+		case *baud < 0:
+			return newMessage("device.linesim.baud_invalid", "baud", strconv.Itoa(*baud))
+		}
+		var err error
+		if ids, err = tags.parse(); err != nil {
+			return err
+		}
+		format, err := rfid.ParseFormat(*formatName)
+		if err != nil {
+			return newMessage("device.linesim.reader_format_invalid", "format", *formatName, "formats", strings.Join(readerFormats, ", "))
+		}
+		custom := format == rfid.FormatAllflexCustom || format == rfid.FormatAllflexCustomHex
+		if (*letters || *noZeros) && (!custom || *linerun != "") {
+			return newMessage("device.linesim.layout_needs_custom")
+		}
+		opts = readerOptions{
+			format: format,
+			layout: sim.AllflexLayout{Hex: format == rfid.FormatAllflexCustomHex, Letters: *letters, NoLeadingZeros: *noZeros},
+			baud:   *baud,
+			echo:   *echo,
+		}
+		return nil
 	}
 	c.run = func(ctx context.Context, s *session) error {
-		reads, err := readerReads(format, tags, *linerun)
+		reads, err := readerReads(opts, ids, *linerun, time.Now)
 		if err != nil {
 			return err
 		}
-		return runReader(ctx, s, *dir, reads, *interval, *repeat)
+		return runReader(ctx, s, *dir, opts, reads, *interval, *repeat)
 	}
 	return c
 }
 
 // readerReads returns the bytes of each read: the encoded tags, or the
-// line or frame of each pass of the line run, exactly as recorded.
-func readerReads(format rfid.Format, tags []line.RFID, linerun string) ([]readerRead, error) {
+// line or frame of each pass of the line run, exactly as recorded. A
+// Biomark line carries the reader's clock at the start, from now.
+func readerReads(opts readerOptions, tags []line.RFID, linerun string, now func() time.Time) ([]readerRead, error) {
 	var reads []readerRead
 	if linerun == "" {
 		for _, id := range tags {
-			b, err := sim.EncodeRead(format, id)
+			var b []byte
+			var err error
+			switch opts.format {
+			case rfid.FormatAllflexCustom, rfid.FormatAllflexCustomHex:
+				b, err = sim.EncodeAllflexCustom(id, opts.layout)
+			case rfid.FormatBiomark:
+				b, err = sim.EncodeBiomark(id, now(), "01")
+			default:
+				b, err = sim.EncodeRead(opts.format, id)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("encode tag %s: %w", id, err)
 			}
@@ -131,17 +178,31 @@ func readerReads(format rfid.Format, tags []line.RFID, linerun string) ([]reader
 	return reads, nil
 }
 
-func runReader(ctx context.Context, s *session, dir string, reads []readerRead, interval time.Duration, repeat int) error {
+func runReader(ctx context.Context, s *session, dir string, opts readerOptions, reads []readerRead, interval time.Duration, repeat int) error {
 	pty, err := sim.StartPty(dir)
 	if err != nil {
 		return fmt.Errorf("start reader pty in %s: %w", dir, err)
 	}
 	log := s.logger.With(keyDevice, "reader", keyPath, pty.Path)
 	device, _ := pty.Device()
-	log.Info("reader simulator started", "tty", device, "reads", len(reads), "interval", interval, "repeat", repeat)
+	reader := sim.NewReaderSim(pty, rfid.FormatUnknown)
+	reader.Baud = opts.baud
+	if opts.echo {
+		if err := reader.StartEcho(); err != nil {
+			pty.Close()
+			return err
+		}
+	}
+	if greetingFormats[opts.format] {
+		if err := reader.PowerOn(); err != nil {
+			pty.Close()
+			return fmt.Errorf("send power-on greeting: %w", err)
+		}
+	}
+	log.Info("reader simulator started", "tty", device, "format", opts.format.String(), "reads", len(reads),
+		"interval", interval, "repeat", repeat, "baud", opts.baud, "echo", opts.echo)
 	s.ready(pty.Path)
 
-	reader := sim.NewReaderSim(pty, rfid.FormatUnknown)
 	done := make(chan error, 1)
 	go func() { done <- sendReads(ctx, log, reader, reads, interval, repeat) }()
 
@@ -173,7 +234,11 @@ func runReader(ctx context.Context, s *session, dir string, reads []readerRead, 
 	if err := pty.Close(); err != nil {
 		log.Warn("remove pty link failed", keyError, err)
 	}
-	log.Info("reader simulator stopped")
+	if opts.echo {
+		log.Info("reader simulator stopped", "received", fmt.Sprintf("%q", reader.Received()))
+	} else {
+		log.Info("reader simulator stopped")
+	}
 	if sendErr != nil {
 		return fmt.Errorf("send reads on %s: %w", pty.Path, sendErr)
 	}

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,15 +25,15 @@ type scriptFlags struct {
 
 func addScriptFlags(fs *flag.FlagSet) *scriptFlags {
 	f := &scriptFlags{}
-	f.text = fs.String("script", defaultScript, "weight script: comma-separated steps settle:MASS[:DURATION], hold:DURATION, swing:AMPLITUDE:PERIOD:DURATION, spike:MASS:DURATION, drift:MASS:DURATION (per second), overload:MASS:DURATION; MASS in whole grams or with a unit (18.28kg); it loops when it ends")
-	fs.Var(&f.noise, "noise", "random noise added to every weight, up to ± `MASS`, such as 5g (default 0 g)")
+	f.text = fs.String("script", defaultScript, "device.linesim.flag.script")
+	fs.Var(&f.noise, "noise", "device.linesim.flag.noise")
 	return f
 }
 
 func (f *scriptFlags) check() error {
 	parsed, err := parseScript(*f.text, f.noise)
 	if err != nil {
-		return fmt.Errorf("invalid --script: %w", err)
+		return err
 	}
 	f.parsed = parsed
 	return nil
@@ -48,14 +49,152 @@ func profileNames() string {
 }
 
 func lookupProfile(name string) (scale.Profile, error) {
-	if name == "" {
-		return scale.Profile{}, fmt.Errorf("missing --profile: expected one of %s", profileNames())
-	}
 	profile, ok := scale.LookupProfile(name)
 	if !ok {
-		return scale.Profile{}, fmt.Errorf("unknown --profile %q: expected one of %s", name, profileNames())
+		return scale.Profile{}, newMessage("device.linesim.profile_unknown", "profile", name, "profiles", profileNames())
 	}
 	return profile, nil
+}
+
+// profileFlags are the flags that choose a Modbus indicator's register
+// map: a built-in profile or a plant's own in a JSON file.
+type profileFlags struct {
+	name    *string
+	file    *string
+	profile scale.Profile
+}
+
+func addProfileFlags(fs *flag.FlagSet) *profileFlags {
+	return &profileFlags{
+		name: fs.String("profile", "", "device.linesim.flag.profile"),
+		file: fs.String("profile-file", "", "device.linesim.flag.profile_file"),
+	}
+}
+
+// check reads the profile. A unit that names its own profile needs
+// neither flag, so required is false when every unit does.
+func (f *profileFlags) check(required bool) error {
+	switch {
+	case *f.name != "" && *f.file != "":
+		return newMessage("device.linesim.profile_both")
+	case *f.file != "":
+		data, err := os.ReadFile(*f.file)
+		if err != nil {
+			return newMessage("device.linesim.profile_file_unreadable", "file", *f.file, "error", err.Error())
+		}
+		if f.profile, err = scale.ParseProfile(data); err != nil {
+			return newMessage("device.linesim.profile_file_invalid", "file", *f.file, "error", err.Error())
+		}
+	case *f.name != "":
+		var err error
+		if f.profile, err = lookupProfile(*f.name); err != nil {
+			return err
+		}
+	case required:
+		return newMessage("device.linesim.profile_missing", "profiles", profileNames())
+	}
+	return nil
+}
+
+// unitSpec is one --unit value: a unit id and, optionally, the built-in
+// profile of the indicator at that id.
+type unitSpec struct {
+	id      byte
+	profile string
+}
+
+// unitFlag is a repeatable --unit flag. Its values are checked by
+// parse, after the flags, so that the error is a message in both
+// languages.
+type unitFlag []string
+
+var _ flag.Value = (*unitFlag)(nil)
+
+func (f *unitFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *unitFlag) Set(s string) error {
+	*f = append(*f, s)
+	return nil
+}
+
+// parse returns the units, with the profiles they name checked.
+func (f unitFlag) parse() (unitList, error) {
+	var units unitList
+	for _, s := range f {
+		idText, profile, _ := strings.Cut(s, ":")
+		id, err := strconv.Atoi(idText)
+		if err != nil || id < 1 || id > 247 {
+			return nil, newMessage("device.linesim.unit_invalid", "unit", s)
+		}
+		for _, u := range units {
+			if u.id == byte(id) {
+				return nil, newMessage("device.linesim.unit_repeated", "unit", idText)
+			}
+		}
+		if profile != "" {
+			if _, err := lookupProfile(profile); err != nil {
+				return nil, err
+			}
+		}
+		units = append(units, unitSpec{id: byte(id), profile: profile})
+	}
+	return units, nil
+}
+
+// unitList is the units to simulate. Empty means unit 1.
+type unitList []unitSpec
+
+// needsDefaultProfile reports whether a unit takes --profile or
+// --profile-file, because it names no profile of its own.
+func (l unitList) needsDefaultProfile() bool {
+	if len(l) == 0 {
+		return true
+	}
+	for _, u := range l {
+		if u.profile == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// indicators returns one simulated indicator per unit, each with its own
+// profile, or fallback, playing its own copy of script in a loop.
+func (l unitList) indicators(fallback scale.Profile, script *sim.Script) (map[byte]*sim.Indicator, error) {
+	units := l
+	if len(units) == 0 {
+		units = unitList{{id: 1}}
+	}
+	indicators := make(map[byte]*sim.Indicator, len(units))
+	for _, u := range units {
+		profile := fallback
+		if u.profile != "" {
+			var err error
+			if profile, err = lookupProfile(u.profile); err != nil {
+				return nil, err
+			}
+		}
+		indicator, err := newIndicator(profile, script)
+		if err != nil {
+			return nil, err
+		}
+		indicators[u.id] = indicator
+	}
+	return indicators, nil
+}
+
+// unitLogValue lists the units and their profiles for the log.
+func unitLogValue(indicators map[byte]*sim.Indicator) string {
+	ids := make([]int, 0, len(indicators))
+	for id := range indicators {
+		ids = append(ids, int(id))
+	}
+	sort.Ints(ids)
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, fmt.Sprintf("%d:%s", id, indicators[byte(id)].Profile().Name))
+	}
+	return strings.Join(parts, ",")
 }
 
 // newIndicator returns a simulated indicator playing the script in a loop.
@@ -65,48 +204,50 @@ func newIndicator(profile scale.Profile, script *sim.Script) (*sim.Indicator, er
 
 func newScaleTCPCommand() *command {
 	fs := newFlagSet("scale-tcp")
-	addr := fs.String("addr", "127.0.0.1:5020", "listen address host:port, on 127.0.0.1 or localhost only; port 0 picks a free port")
-	profileName := fs.String("profile", "", "indicator register map, a built-in profile: "+profileNames()+" (required)")
+	addr := fs.String("addr", "127.0.0.1:5020", "device.linesim.flag.addr_modbus")
+	profile := addProfileFlags(fs)
+	var unitValues unitFlag
+	fs.Var(&unitValues, "unit", "device.linesim.flag.unit_tcp")
 	script := addScriptFlags(fs)
 
-	var profile scale.Profile
 	var listen string
-	c := &command{
-		name:    "scale-tcp",
-		summary: "a Modbus TCP weighing indicator with a profile's register map, playing a weight script",
-		flags:   fs,
-	}
+	var units unitList
+	c := &command{name: "scale-tcp", flags: fs}
 	c.check = func() error {
 		var err error
 		if listen, err = loopbackAddress(*addr); err != nil {
 			return err
 		}
-		if profile, err = lookupProfile(*profileName); err != nil {
+		if units, err = unitValues.parse(); err != nil {
+			return err
+		}
+		if err := profile.check(units.needsDefaultProfile()); err != nil {
 			return err
 		}
 		return script.check()
 	}
 	c.run = func(ctx context.Context, s *session) error {
-		return runScaleTCP(ctx, s, listen, profile, script.parsed.script)
+		indicators, err := units.indicators(profile.profile, script.parsed.script)
+		if err != nil {
+			return err
+		}
+		return runScaleTCP(ctx, s, listen, indicators, script.parsed.script)
 	}
 	return c
 }
 
-// runScaleTCP serves the indicator with the simonvetter Modbus server on
-// a free loopback port and relays the station's connections to it, so
-// that each connection is logged.
-func runScaleTCP(ctx context.Context, s *session, address string, profile scale.Profile, script *sim.Script) error {
-	indicator, err := newIndicator(profile, script)
-	if err != nil {
-		return err
-	}
-	server, err := sim.StartTCP(indicator, "127.0.0.1:0")
+// runScaleTCP serves the indicators with the simonvetter Modbus server on
+// a free loopback port, as a gateway that responds only to their unit ids,
+// and relays the station's connections to it, so that each connection is
+// logged.
+func runScaleTCP(ctx context.Context, s *session, address string, indicators map[byte]*sim.Indicator, script *sim.Script) error {
+	server, err := sim.StartTCPUnits(indicators, "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	defer server.Close()
 
-	log := s.logger.With(keyDevice, "scale-tcp", "profile", profile.Name)
+	log := s.logger.With(keyDevice, "scale-tcp", "units", unitLogValue(indicators))
 	front, err := listenLoopback(address, log, relayTo(server.Addr))
 	if err != nil {
 		return fmt.Errorf("listen for modbus tcp on %s: %w", address, err)
@@ -116,64 +257,73 @@ func runScaleTCP(ctx context.Context, s *session, address string, profile scale.
 	s.ready(front.Addr())
 
 	err = front.Run(ctx)
-	log.Info("modbus tcp indicator stopped", "reads", indicator.Reads(), "zeros", indicator.Zeros(), "tares", indicator.Tares())
+	for id, indicator := range indicators {
+		log.Info("modbus tcp indicator stopped", "unit", id, "reads", indicator.Reads(), "zeros", indicator.Zeros(), "tares", indicator.Tares())
+	}
 	return err
+}
+
+// checkPtyDir checks the --pty directory.
+func checkPtyDir(dir string) error {
+	switch {
+	case dir == "":
+		return newMessage("device.linesim.pty_missing")
+	case !isDir(dir):
+		return newMessage("device.linesim.pty_not_dir", "dir", dir)
+	}
+	return nil
 }
 
 func newScaleRTUCommand() *command {
 	fs := newFlagSet("scale-rtu")
-	dir := fs.String("pty", "", "directory `DIR` for the pty pair; the station's Modbus RTU client opens DIR/scale (required)")
-	profileName := fs.String("profile", "", "indicator register map, a built-in profile: "+profileNames()+" (required)")
-	baud := fs.Int("baud", 19200, "baud rate in bit/s; a pty ignores it, but it sets the 3.5-character silence that ends an RTU frame")
-	unit := fs.Int("unit", 1, "Modbus unit id (slave address) the indicator answers to, 1 to 247")
+	dir := fs.String("pty", "", "device.linesim.flag.pty_scale")
+	profile := addProfileFlags(fs)
+	baud := fs.Int("baud", 19200, "device.linesim.flag.baud_rtu")
+	var unitValues unitFlag
+	fs.Var(&unitValues, "unit", "device.linesim.flag.unit_rtu")
 	script := addScriptFlags(fs)
 
-	var profile scale.Profile
-	c := &command{
-		name:    "scale-rtu",
-		summary: "a Modbus RTU weighing indicator on a socat pty pair, playing a weight script",
-		flags:   fs,
-	}
+	var units unitList
+	c := &command{name: "scale-rtu", flags: fs}
 	c.check = func() error {
-		var err error
-		switch {
-		case *dir == "":
-			return errors.New("missing --pty DIR")
-		case !isDir(*dir):
-			return fmt.Errorf("--pty directory %s does not exist: create it first", *dir)
-		case *baud <= 0:
-			return fmt.Errorf("invalid --baud %d: expected a positive rate such as 9600 or 19200", *baud)
-		case *unit < 1 || *unit > 247:
-			return fmt.Errorf("invalid --unit %d: expected 1 to 247", *unit)
+		if err := checkPtyDir(*dir); err != nil {
+			return err
 		}
-		if profile, err = lookupProfile(*profileName); err != nil {
+		if *baud <= 0 {
+			return newMessage("device.linesim.baud_invalid", "baud", strconv.Itoa(*baud))
+		}
+		var err error
+		if units, err = unitValues.parse(); err != nil {
+			return err
+		}
+		if err := profile.check(units.needsDefaultProfile()); err != nil {
 			return err
 		}
 		return script.check()
 	}
 	c.run = func(ctx context.Context, s *session) error {
-		return runScaleRTU(ctx, s, *dir, profile, script.parsed.script, *baud, byte(*unit))
+		indicators, err := units.indicators(profile.profile, script.parsed.script)
+		if err != nil {
+			return err
+		}
+		return runScaleRTU(ctx, s, *dir, indicators, script.parsed.script, *baud)
 	}
 	return c
 }
 
-func runScaleRTU(ctx context.Context, s *session, dir string, profile scale.Profile, script *sim.Script, baud int, unit byte) error {
-	indicator, err := newIndicator(profile, script)
-	if err != nil {
-		return err
-	}
+func runScaleRTU(ctx context.Context, s *session, dir string, indicators map[byte]*sim.Indicator, script *sim.Script, baud int) error {
 	pair, err := sim.StartPtyPair(dir, "scale")
 	if err != nil {
 		return err
 	}
 	defer pair.Close()
 
-	log := s.logger.With(keyDevice, "scale-rtu", "profile", profile.Name, keyPath, pair.Station)
-	slave, err := sim.StartRTU(indicator, pair.Simulator, baud, unit)
+	log := s.logger.With(keyDevice, "scale-rtu", "units", unitLogValue(indicators), keyPath, pair.Station)
+	slave, err := sim.StartRTUUnits(indicators, pair.Simulator, baud)
 	if err != nil {
 		return err
 	}
-	log.Info("modbus rtu indicator started", "unit", unit, "baud", baud, "socat_pid", pair.Pid(), "script_length", script.Duration())
+	log.Info("modbus rtu indicator started", "baud", baud, "socat_pid", pair.Pid(), "script_length", script.Duration())
 	s.ready(pair.Station)
 
 	var runErr error
@@ -186,7 +336,10 @@ func runScaleRTU(ctx context.Context, s *session, dir string, profile scale.Prof
 		log.Warn("close rtu port failed", keyError, err)
 	}
 	pair.Close()
-	log.Info("modbus rtu indicator stopped", "reads", indicator.Reads(), "crc_errors", slave.CRCErrors())
+	for id, indicator := range indicators {
+		log.Info("modbus rtu indicator stopped", "unit", id, "reads", indicator.Reads())
+	}
+	log.Info("modbus rtu line stopped", "crc_errors", slave.CRCErrors())
 	return runErr
 }
 
@@ -196,42 +349,37 @@ var asciiFormatsWithOverload = map[scale.StreamFormat]bool{scale.FormatToledo: t
 
 func newScaleASCIICommand() *command {
 	fs := newFlagSet("scale-ascii")
-	dir := fs.String("pty", "", "directory `DIR` for the pty pair; the station's scale opens DIR/scale (required)")
-	formatName := fs.String("format", "", "continuous output format: toledo, yaohua, and, keli or yaohua-line (required)")
-	checksum := fs.Bool("checksum", false, "end each toledo frame with its checksum byte")
-	decimals := fs.Int("decimals", 2, "decimals the indicator displays in kilograms, 0 to 3; weights are rounded to that step")
-	interval := fs.Duration("interval", sim.DefaultASCIIScaleInterval, "time between two frames, such as 100ms")
+	dir := fs.String("pty", "", "device.linesim.flag.pty_scale")
+	formatName := fs.String("format", "", "device.linesim.flag.format_scale")
+	checksum := fs.Bool("checksum", false, "device.linesim.flag.checksum")
+	decimals := fs.Int("decimals", 2, "device.linesim.flag.decimals")
+	interval := fs.Duration("interval", sim.DefaultASCIIScaleInterval, "device.linesim.flag.interval_scale")
 	script := addScriptFlags(fs)
 
 	var format scale.StreamFormat
-	c := &command{
-		name:    "scale-ascii",
-		summary: "a weighing indicator streaming ASCII frames continuously on a socat pty pair, playing a weight script",
-		flags:   fs,
-	}
+	c := &command{name: "scale-ascii", flags: fs}
 	c.check = func() error {
 		var err error
+		if err := checkPtyDir(*dir); err != nil {
+			return err
+		}
 		switch {
-		case *dir == "":
-			return errors.New("missing --pty DIR")
-		case !isDir(*dir):
-			return fmt.Errorf("--pty directory %s does not exist: create it first", *dir)
 		case *decimals < 0 || *decimals > 3:
-			return fmt.Errorf("invalid --decimals %d: expected 0 to 3", *decimals)
+			return newMessage("device.linesim.decimals_invalid", "decimals", strconv.Itoa(*decimals))
 		case *interval <= 0:
-			return fmt.Errorf("invalid --interval %v: expected a positive duration such as 140ms", *interval)
+			return newMessage("device.linesim.interval_invalid", "interval", interval.String())
 		}
 		if format, err = scale.ParseStreamFormat(*formatName); err != nil {
-			return fmt.Errorf("invalid --format: %w", err)
+			return newMessage("device.linesim.scale_format_invalid", "format", *formatName, "formats", scale.StreamFormatNames)
 		}
 		if *checksum && format != scale.FormatToledo {
-			return fmt.Errorf("--checksum applies only to --format toledo, not %s", format)
+			return newMessage("device.linesim.checksum_not_toledo", "format", format.String())
 		}
 		if err := script.check(); err != nil {
 			return err
 		}
 		if script.parsed.overload && !asciiFormatsWithOverload[format] {
-			return fmt.Errorf("the %s format has no overload flag: remove the overload step or use toledo or and", format)
+			return newMessage("device.linesim.no_overload_flag", "format", format.String())
 		}
 		return nil
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -94,10 +93,10 @@ type parsedScript struct {
 // documentation into a script with ±noise grams of noise.
 func parseScript(text string, noise line.Mass) (*parsedScript, error) {
 	if strings.TrimSpace(text) == "" {
-		return nil, errors.New("empty weight script: expected steps such as settle:18280,hold:5s")
+		return nil, newMessage("device.linesim.script_empty")
 	}
 	if noise < 0 {
-		return nil, fmt.Errorf("invalid noise %v: expected 0 or more grams", noise)
+		return nil, newMessage("device.linesim.noise_invalid", "noise", noise.String())
 	}
 	parsed := &parsedScript{script: sim.NewScript(noise, 1)}
 	for i, item := range strings.Split(text, ",") {
@@ -105,7 +104,7 @@ func parseScript(text string, noise line.Mass) (*parsedScript, error) {
 		name, values := strings.ToLower(fields[0]), fields[1:]
 		step, ok := scriptSteps[name]
 		if !ok {
-			return nil, fmt.Errorf("script step %d %q: unknown step %q: expected settle, hold, swing, spike, drift or overload", i+1, item, name)
+			return nil, newMessage("device.linesim.script_step_unknown", "step", strconv.Itoa(i+1), "item", item, "name", name)
 		}
 		// Only settle has an optional value, its settling time.
 		minArgs := step.args
@@ -113,25 +112,31 @@ func parseScript(text string, noise line.Mass) (*parsedScript, error) {
 			minArgs = 1
 		}
 		if len(values) < minArgs || len(values) > step.args {
-			return nil, fmt.Errorf("script step %d %q: %s expects %s", i+1, item, name, stepUsage[name])
+			return nil, newMessage("device.linesim.script_step_values", "step", strconv.Itoa(i+1), "item", item, "name", name, "values", stepUsage[name])
 		}
 		if err := step.add(parsed.script, values); err != nil {
-			return nil, fmt.Errorf("script step %d %q: %w", i+1, item, err)
+			m := newMessage("device.linesim.script_step_invalid", "step", strconv.Itoa(i+1), "item", item)
+			if !errors.As(err, &m.detail) {
+				m.detail = newMessage("device.linesim.invalid", "error", err.Error())
+			}
+			return nil, m
 		}
 		parsed.overload = parsed.overload || name == "overload"
 	}
 	if parsed.script.Duration() <= 0 {
-		return nil, fmt.Errorf("weight script %q lasts 0 s: give at least one step a duration", text)
+		return nil, newMessage("device.linesim.script_no_duration", "script", text)
 	}
 	return parsed, nil
 }
 
+// stepUsage gives the values each step takes. The mass of a drift step is
+// per second.
 var stepUsage = map[string]string{
-	"settle":   "MASS or MASS:DURATION",
+	"settle":   "MASS[:DURATION]",
 	"hold":     "DURATION",
 	"swing":    "AMPLITUDE:PERIOD:DURATION",
 	"spike":    "MASS:DURATION",
-	"drift":    "MASS:DURATION, the mass per second",
+	"drift":    "MASS:DURATION",
 	"overload": "MASS:DURATION",
 }
 
@@ -139,13 +144,13 @@ var stepUsage = map[string]string{
 func parseMass(s string) (line.Mass, error) {
 	if grams, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if line.Mass(grams) > line.MaxMass || line.Mass(-grams) > line.MaxMass {
-			return 0, fmt.Errorf("mass %q is larger than %v", s, line.MaxMass)
+			return 0, newMessage("device.linesim.mass_too_large", "mass", s, "max", line.MaxMass.String())
 		}
 		return line.Mass(grams), nil
 	}
 	m, err := line.ParseMass(s)
 	if err != nil {
-		return 0, fmt.Errorf("invalid mass %q: expected whole grams such as 18280 or a mass with a unit such as 18.28kg", s)
+		return 0, newMessage("device.linesim.mass_invalid", "mass", s)
 	}
 	return m, nil
 }
@@ -153,7 +158,7 @@ func parseMass(s string) (line.Mass, error) {
 func parseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("invalid duration %q: expected a positive duration such as 800ms or 5s", s)
+		return 0, newMessage("device.linesim.duration_invalid", "duration", s)
 	}
 	return d, nil
 }

@@ -71,24 +71,63 @@ func parseFlags(fset *flag.FlagSet, args []string) error {
 }
 
 // reportUndecodable writes why input could not be decoded, in both
-// languages.
+// languages: the kind of problem of a reader read or a scale frame, then
+// the decoder's own message, which quotes the input.
 func reportUndecodable(w io.Writer, err error) {
+	var problemer line.IDProblemer
+	var frameErr *scale.FrameError
 	for _, lang := range line.Langs {
-		fmt.Fprintf(w, "tracectl: %s\n", line.Translate(lang, "cli.undecodable", map[string]string{"error": err.Error()}))
+		data := map[string]string{"error": err.Error()}
+		key := "cli.undecodable"
+		switch {
+		case errors.As(err, &problemer):
+			key = "device.undecodable_read"
+			data["problem"] = line.Translate(lang, "id."+string(problemer.IDProblem()), nil)
+		case errors.As(err, &frameErr):
+			key = "device.undecodable_frame"
+			data["problem"] = line.Translate(lang, frameProblemKey(frameErr.Err), nil)
+		}
+		fmt.Fprintf(w, "tracectl: %s\n", line.Translate(lang, key, data))
 	}
+}
+
+// frameProblemKey returns the catalog key that names the problem of a
+// scale frame.
+func frameProblemKey(err error) string {
+	switch {
+	case errors.Is(err, scale.ErrFrameChecksum):
+		return "device.frame_problem.checksum"
+	case errors.Is(err, scale.ErrFrameUnit):
+		return "device.frame_problem.unit"
+	case errors.Is(err, scale.ErrFrameResolution):
+		return "device.frame_problem.resolution"
+	case errors.Is(err, scale.ErrFrameNotWeight):
+		return "device.frame_problem.not_weight"
+	}
+	return "device.frame_problem.syntax"
+}
+
+// deviceUsage returns a usage error with a device catalog key and its data
+// given as name, value pairs.
+func deviceUsage(key string, pairs ...string) error {
+	data := make(map[string]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		data[pairs[i]] = pairs[i+1]
+	}
+	return &usageError{key: key, data: data}
 }
 
 // decodeTags prints one RFID number per decoded read of recorded reader
 // output.
 func decodeTags(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("decode tag", flag.ContinueOnError)
-	formatName := fset.String("format", "auto", "reader output `format`: auto, allflex, tiris, digits, spaced, wl134, allflex-custom, dot-hex or biomark")
+	formatName := fset.String("format", "auto", "reader output `format`: "+rfid.FormatNames)
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
 	format, err := rfid.ParseFormat(*formatName)
 	if err != nil {
-		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+		return deviceUsage("device.reader_format_invalid", "format", *formatName, "formats", rfid.FormatNames)
 	}
 	failed := false
 	err = rfid.DecodeStream(stdin, format, func(r line.TagRead) {
@@ -112,7 +151,7 @@ func decodeTags(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 // reading that a profile gives for register values.
 func decodeScale(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("decode scale", flag.ContinueOnError)
-	formatName := fset.String("format", "", "continuous output `format`: toledo, yaohua, and, keli or yaohua-line")
+	formatName := fset.String("format", "", "continuous output `format`: "+scale.StreamFormatNames)
 	checksum := fset.Bool("checksum", false, "Toledo frames carry a checksum byte")
 	profileName := fset.String("profile", "", "Modbus register `profile` name")
 	registers := fset.String("registers", "", "0-based register addresses and 16-bit words, `ADDR:HEX,…`")
@@ -128,7 +167,7 @@ func decodeScale(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 		}
 		regs, err := parseRegisters(*registers)
 		if err != nil {
-			return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+			return err
 		}
 		r, err := scale.Decode(profile, regs)
 		if err != nil {
@@ -139,7 +178,7 @@ func decodeScale(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	case *formatName != "" && *profileName == "":
 		format, err := scale.ParseStreamFormat(*formatName)
 		if err != nil {
-			return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+			return deviceUsage("device.scale_format_invalid", "format", *formatName, "formats", scale.StreamFormatNames)
 		}
 		data, err := io.ReadAll(stdin)
 		if err != nil {
@@ -194,24 +233,24 @@ func toReadingLine(r line.Reading) readingLine {
 }
 
 // parseRegisters reads "ADDR:HEX,…" with decimal 0-based addresses and
-// 16-bit words in hex.
+// 16-bit words in hex. Its errors are usage errors.
 func parseRegisters(s string) (map[uint16]uint16, error) {
 	out := make(map[uint16]uint16)
 	if strings.TrimSpace(s) == "" {
-		return nil, errors.New("--registers is empty; expected ADDR:HEX,…")
+		return nil, deviceUsage("device.registers_empty")
 	}
 	for _, pair := range strings.Split(s, ",") {
 		addrText, wordText, ok := strings.Cut(strings.TrimSpace(pair), ":")
 		if !ok {
-			return nil, fmt.Errorf("register %q: expected ADDR:HEX", pair)
+			return nil, deviceUsage("device.register_pair_invalid", "pair", pair)
 		}
 		addr, err := strconv.ParseUint(addrText, 10, 16)
 		if err != nil {
-			return nil, fmt.Errorf("register address %q: expected a decimal number from 0 to 65535", addrText)
+			return nil, deviceUsage("device.register_address_invalid", "address", addrText)
 		}
 		word, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(wordText), "0x"), 16, 16)
 		if err != nil {
-			return nil, fmt.Errorf("register %d value %q: expected 1 to 4 hex digits", addr, wordText)
+			return nil, deviceUsage("device.register_value_invalid", "address", addrText, "value", wordText)
 		}
 		out[uint16(addr)] = uint16(word)
 	}

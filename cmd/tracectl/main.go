@@ -212,27 +212,6 @@ commands:
         validate a product master and load it into the database
   journal verify
         check the journal's hash chain and every journaled row against it
-  decode tag [--format auto|NAME]
-        read recorded reader output on stdin; print one RFID number per read
-  decode scale --format toledo|yaohua|and|keli|yaohua-line [--checksum]
-        read a recorded continuous scale stream on stdin; print one JSON
-        reading per frame
-  decode scale --profile NAME --registers ADDR:HEX,...
-        print the reading a Modbus profile gives for register values
-        (0-based addresses, 16-bit words in hex)
-  decode printer-status
-        read a recorded ~HS reply on stdin; print its flags as JSON
-
-  probe scale --modbus tcp://HOST:PORT|rtu:///dev/PATH?baud=B&parity=P
-              --profile NAME [--unit N] [--count N] [--interval D] [--wait D]
-        poll a Modbus indicator and print one JSON reading per poll;
-        durations are written like 200ms or 10s; --wait (default 10s) ends
-        the probe with exit 1 when no reading arrives in that time
-  probe reader --port PATH [--format NAME] [--baud B] [--parity P] [--count N]
-        show every read of a serial ear-tag reader, raw and decoded
-  probe printer --addr HOST:PORT
-        ask a ZPL printer for its ~HS status; print the reply and its flags
-
   keys new --role station|inspector --alg ed25519|sm2 --out DIR [--pin-file FILE]
         make a key for signing batch documents: write DIR/<kid>.key and
         DIR/<kid>.pem and print the kid; an inspector key is encrypted
@@ -253,10 +232,13 @@ commands:
         --font bitmap|resident, --resident-font PATH; without --domain,
         --plant and --approval the label shows demo values
 
-decode exits 1 when any input cannot be decoded, naming it on stderr.
-probe runs until interrupted or --count is reached.
-
-exit status: 0 success; 1 failure, such as undecodable input or a device
+`)
+	// The commissioning commands are used at the line, so their help is
+	// in the catalogs, in Chinese and English.
+	for _, lang := range line.Langs {
+		fmt.Fprintln(w, line.Translate(lang, "device.help", nil))
+	}
+	fmt.Fprint(w, `exit status: 0 success; 1 failure, such as undecodable input or a device
 that does not answer; 2 invalid input file or command line; 3 journal
 verify found a mismatch.
 `)

@@ -57,6 +57,7 @@ func probeScale(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fset := flag.NewFlagSet("probe scale", flag.ContinueOnError)
 	target := fset.String("modbus", "", "indicator `URL`: tcp://HOST:PORT or rtu:///dev/PATH?baud=9600&parity=N&databits=8&stopbits=1")
 	profileName := fset.String("profile", "", "register `profile` name")
+	profileFile := fset.String("profile-file", "", "JSON `file` with a plant's own register profile")
 	unit := fset.Uint("unit", 1, "Modbus unit `id`")
 	count := fset.Int("count", 0, "stop after `N` readings; 0 polls until interrupted")
 	interval := fset.Duration("interval", 200*time.Millisecond, "poll `interval`, such as 200ms or 1s")
@@ -64,16 +65,16 @@ func probeScale(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
-	profile, ok := scale.LookupProfile(*profileName)
-	if !ok {
-		return &usageError{key: "cli.unknown_profile", data: map[string]string{"profile": *profileName, "names": profileNames()}}
+	profile, err := probeProfile(*profileName, *profileFile)
+	if err != nil {
+		return err
 	}
 	if *unit > 247 {
-		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": "--unit must be 0 to 247"}}
+		return deviceUsage("device.unit_invalid", "unit", strconv.FormatUint(uint64(*unit), 10))
 	}
 	s := &scale.ModbusScale{ID: "probe", Profile: profile, UnitID: byte(*unit), PollInterval: *interval, Logger: probeLogger(stderr)}
 	if err := parseModbusTarget(*target, s); err != nil {
-		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+		return err
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -81,7 +82,7 @@ func probeScale(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	enc := json.NewEncoder(stdout)
 	seen := 0
 	silent := time.AfterFunc(*wait, cancel)
-	err := s.Run(ctx, func(r line.Reading) {
+	err = s.Run(ctx, func(r line.Reading) {
 		silent.Reset(*wait)
 		enc.Encode(toReadingLine(r))
 		seen++
@@ -91,7 +92,7 @@ func probeScale(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	})
 	silent.Stop()
 	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
+		return scaleFailure(err)
 	}
 	if *count > 0 && seen < *count {
 		return &failure{key: "cli.no_reading", data: map[string]string{"wait": wait.String()}}
@@ -118,6 +119,47 @@ func printerFailure(addr string, err error) error {
 	return err
 }
 
+// probeProfile returns the built-in profile name or the profile in the
+// JSON file, exactly one of which must be given.
+func probeProfile(name, file string) (scale.Profile, error) {
+	switch {
+	case name != "" && file != "":
+		return scale.Profile{}, deviceUsage("device.profile_both")
+	case file != "":
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return scale.Profile{}, deviceUsage("device.profile_file_unreadable", "file", file, "error", err.Error())
+		}
+		profile, err := scale.ParseProfile(data)
+		if err != nil {
+			return scale.Profile{}, deviceUsage("device.profile_file_invalid", "file", file, "error", err.Error())
+		}
+		return profile, nil
+	}
+	profile, ok := scale.LookupProfile(name)
+	if !ok {
+		return scale.Profile{}, &usageError{key: "cli.unknown_profile", data: map[string]string{"profile": name, "names": profileNames()}}
+	}
+	return profile, nil
+}
+
+// scaleFailure names a configuration the indicator or the line rejects in
+// both languages; other errors pass through.
+func scaleFailure(err error) error {
+	var configErr *scale.ConfigError
+	if !errors.As(err, &configErr) {
+		return err
+	}
+	key := "device.scale_config"
+	switch {
+	case errors.Is(err, scale.ErrUnitUnreachable):
+		key = "device.scale_unit_unreachable"
+	case errors.Is(err, scale.ErrLineSettings):
+		key = "device.scale_line_settings"
+	}
+	return &failure{key: key, data: map[string]string{"scale": configErr.Scale, "error": err.Error()}}
+}
+
 // profileNames lists the built-in scale profiles for messages.
 func profileNames() string {
 	var names []string
@@ -128,16 +170,17 @@ func profileNames() string {
 }
 
 // parseModbusTarget reads tcp://HOST:PORT or rtu:///dev/PATH?baud=…
-// into the scale's address or serial settings.
+// into the scale's address or serial settings. Its errors are usage
+// errors.
 func parseModbusTarget(target string, s *scale.ModbusScale) error {
 	u, err := url.Parse(target)
 	if err != nil || target == "" {
-		return fmt.Errorf("--modbus %q: expected tcp://HOST:PORT or rtu:///dev/PATH?baud=…", target)
+		return deviceUsage("device.modbus_target_invalid", "target", target)
 	}
 	switch u.Scheme {
 	case "tcp":
 		if u.Host == "" || u.Port() == "" {
-			return fmt.Errorf("--modbus %q: expected tcp://HOST:PORT", target)
+			return deviceUsage("device.modbus_tcp_invalid", "target", target)
 		}
 		s.Address = u.Host
 		return nil
@@ -150,7 +193,7 @@ func parseModbusTarget(target string, s *scale.ModbusScale) error {
 			}
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return 0, fmt.Errorf("--modbus %s=%q: expected a number", name, v)
+				return 0, deviceUsage("device.modbus_number_invalid", "name", name, "value", v)
 			}
 			return n, nil
 		}
@@ -159,7 +202,7 @@ func parseModbusTarget(target string, s *scale.ModbusScale) error {
 			return err
 		}
 		if baud == 0 || q.Get("parity") == "" {
-			return fmt.Errorf("--modbus %q: RTU needs baud= and parity= (N, E or O); they are never guessed", target)
+			return deviceUsage("device.modbus_rtu_settings", "target", target)
 		}
 		dataBits, err := number("databits", 8)
 		if err != nil {
@@ -173,7 +216,7 @@ func parseModbusTarget(target string, s *scale.ModbusScale) error {
 			Parity: strings.ToUpper(q.Get("parity")), StopBits: stopBits}
 		return nil
 	}
-	return fmt.Errorf("--modbus %q: the scheme must be tcp or rtu", target)
+	return deviceUsage("device.modbus_scheme_invalid", "target", target)
 }
 
 // probeReader shows every read of a serial ear-tag reader, raw and
@@ -182,27 +225,43 @@ func probeReader(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fset := flag.NewFlagSet("probe reader", flag.ContinueOnError)
 	port := fset.String("port", "", "serial port `path`, preferably under /dev/serial/by-id")
 	formatName := fset.String("format", "auto", "reader output `format`")
-	baud := fset.Int("baud", 9600, "baud `rate`")
+	baud := fset.String("baud", "9600", "baud `rate`, or auto to detect it")
 	parity := fset.String("parity", "N", "parity: N, E or O")
 	count := fset.Int("count", 0, "stop after `N` reads; 0 reads until interrupted")
+	var setup []string
+	fset.Func("setup", "configuration `command` to send after opening the port; repeat for several", func(s string) error {
+		setup = append(setup, s)
+		return nil
+	})
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
 	if *port == "" {
-		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": "--port is required"}}
+		return deviceUsage("device.flag_required", "flag", "--port")
 	}
 	format, err := rfid.ParseFormat(*formatName)
 	if err != nil {
-		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": err.Error()}}
+		return deviceUsage("device.reader_format_invalid", "format", *formatName, "formats", rfid.FormatNames)
 	}
 	parities := map[string]serial.Parity{"N": serial.NoParity, "E": serial.EvenParity, "O": serial.OddParity}
 	p, ok := parities[strings.ToUpper(*parity)]
 	if !ok {
-		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": "--parity must be N, E or O"}}
+		return deviceUsage("device.parity_invalid", "parity", *parity)
 	}
 	r := rfid.NewReader("probe", *port)
 	r.Format = format
-	r.Mode = serial.Mode{BaudRate: *baud, DataBits: 8, Parity: p, StopBits: serial.OneStopBit}
+	r.Mode = serial.Mode{DataBits: 8, Parity: p, StopBits: serial.OneStopBit}
+	if strings.EqualFold(*baud, "auto") {
+		r.DetectBaud = true
+		r.BaudFound = func(rate int) {
+			for _, lang := range line.Langs {
+				fmt.Fprintln(stdout, line.Translate(lang, "device.reader_baud_found", map[string]string{"baud": strconv.Itoa(rate)}))
+			}
+		}
+	} else if r.Mode.BaudRate, err = strconv.Atoi(*baud); err != nil || r.Mode.BaudRate <= 0 {
+		return deviceUsage("device.baud_invalid", "baud", *baud)
+	}
+	r.Setup = setup
 	r.DedupWindow = time.Nanosecond // show every read the reader sends
 	r.Logger = probeLogger(stderr)
 
@@ -221,7 +280,8 @@ func probeReader(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
+		// Run returns early only for a configuration it rejects.
+		return &failure{key: "device.reader_config", data: map[string]string{"error": err.Error()}}
 	}
 	return nil
 }
@@ -235,7 +295,7 @@ func probePrinter(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	if *addr == "" {
-		return &usageError{key: "cli.bad_flag", data: map[string]string{"error": "--addr is required"}}
+		return deviceUsage("device.flag_required", "flag", "--addr")
 	}
 	p := printer.NewTCP("probe", *addr)
 	p.Logger = probeLogger(stderr)

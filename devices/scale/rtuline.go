@@ -53,6 +53,10 @@ type rtuLine struct {
 	done     chan struct{}
 }
 
+// ErrLineSettings is wrapped by the *ConfigError of a scale whose serial
+// settings or timeout differ from those of another scale on the same port.
+var ErrLineSettings = errors.New("every scale on one RS-485 line needs the same baud rate, data bits, parity, stop bits and timeout")
+
 // rtuLines holds the open lines by key.
 var rtuLines = struct {
 	mu    sync.Mutex
@@ -82,8 +86,8 @@ func acquireLine(s *ModbusScale) (*rtuLine, error) {
 	if l, ok := rtuLines.lines[key]; ok {
 		if l.config != s.Serial || l.timeout != timeout {
 			return nil, &ConfigError{Scale: s.ID, Op: "share serial line", Err: fmt.Errorf(
-				"%s is already in use by scale %s at %s with a %v timeout, and this scale sets %s with a %v timeout: every scale on one RS-485 line needs the same baud rate, data bits, parity, stop bits and timeout",
-				s.Serial.Path, l.owner, serialString(l.config), l.timeout, serialString(s.Serial), timeout)}
+				"%w: %s is already in use by scale %s at %s with a %v timeout, and this scale sets %s with a %v timeout",
+				ErrLineSettings, s.Serial.Path, l.owner, serialString(l.config), l.timeout, serialString(s.Serial), timeout)}
 		}
 		l.users++
 		return l, nil

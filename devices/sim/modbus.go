@@ -80,6 +80,9 @@ func NewIndicator(profile scale.Profile, script *Script, now func() time.Time) (
 	return d, nil
 }
 
+// Profile returns the register map the indicator serves.
+func (d *Indicator) Profile() scale.Profile { return d.profile }
+
 // SetException makes every request fail with the Modbus exception code,
 // until it is called with 0.
 func (d *Indicator) SetException(code byte) {
