@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"lambtrace/devices/scale"
+	"lambtrace/devices/sim"
 	"lambtrace/line"
 )
 
@@ -76,4 +77,76 @@ func benchmarkRTU(b *testing.B, baud int) {
 	profile, _ := scale.LookupProfile("dgt4x")
 	_, path := startRTUSim(b, profile, hold(23400), baud)
 	benchmarkPolls(b, rtuScale(profile, path, baud))
+}
+
+// Two indicators answer on one line, each polled by its own scale through
+// the line's one goroutine. The figure is polls per second for the whole
+// line, to compare with the single-unit benchmark at the same rate: the
+// line carries one request at a time, so the two units share that rate.
+
+func BenchmarkModbusRTUTwoUnits9600(b *testing.B) {
+	benchmarkRTUTwoUnits(b, 9600)
+}
+
+func BenchmarkModbusRTUTwoUnits19200(b *testing.B) {
+	benchmarkRTUTwoUnits(b, 19200)
+}
+
+func benchmarkRTUTwoUnits(b *testing.B, baud int) {
+	profile, _ := scale.LookupProfile("dgt4x")
+	station, simulator := startSocat(b)
+	units := map[byte]*sim.Indicator{}
+	for _, unit := range []byte{1, 2} {
+		indicator, err := sim.NewIndicator(profile, hold(23400), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		units[unit] = indicator
+	}
+	slave, err := sim.StartRTUUnits(units, simulator, baud)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { slave.Close() })
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	polls := make(chan byte, 2)
+	done := make(chan error, 2)
+	for _, unit := range []byte{1, 2} {
+		s := rtuScale(profile, station, baud)
+		s.UnitID = unit
+		s.PollInterval = time.Nanosecond
+		go func() {
+			done <- s.Run(ctx, func(line.Reading) { polls <- unit })
+		}()
+	}
+
+	seen := map[byte]bool{}
+	for len(seen) < 2 { // the first poll of each includes opening the line
+		seen[<-polls] = true
+	}
+	b.ResetTimer()
+	start := time.Now()
+	perUnit := map[byte]int{}
+	for i := 0; i < b.N; i++ {
+		select {
+		case unit := <-polls:
+			perUnit[unit]++
+		case err := <-done:
+			b.Fatalf("Run returned %v", err)
+		}
+	}
+	elapsed := time.Since(start).Seconds()
+	b.ReportMetric(float64(b.N)/elapsed, "polls/s")
+	b.ReportMetric(float64(min(perUnit[1], perUnit[2]))/elapsed, "slowest-unit-polls/s")
+	b.StopTimer()
+	cancel()
+	go func() {
+		for range polls {
+		}
+	}()
+	<-done
+	<-done
+	close(polls)
 }
