@@ -281,6 +281,7 @@ func TestScaleASCIIStreamsScript(t *testing.T) {
 		{scale.FormatToledo, true, "3", 18283},
 		{scale.FormatAND, false, "2", 18280}, // 18283 g rounded to 10 g
 		{scale.FormatYaohuaLine, false, "3", 18283},
+		{scale.FormatKeliReversed, false, "2", 18280},
 	}
 	for _, tt := range tests {
 		t.Run(tt.format.String(), func(t *testing.T) {
