@@ -138,6 +138,11 @@ func serialString(c SerialConfig) string {
 // request opens it again at once. Only a failed open makes the line wait,
 // from 100 ms up to 5 s, and requests that come meanwhile fail with the
 // open error.
+//
+// NOTE: goburrow/modbus v0.1.0 reads whatever has arrived when its wait
+// for the reply ends, so bytes that come right behind a reply, before
+// that read, become part of it and fail its CRC. The flush discards only
+// what arrives between requests.
 func (l *rtuLine) run(ctx context.Context) {
 	defer close(l.done)
 	var port *linePort

@@ -273,3 +273,32 @@ func TestRTULineRejectsOtherSettings(t *testing.T) {
 		}
 	}
 }
+
+// Bytes that arrive between two requests, such as the reply to a request
+// that timed out or line noise, must not be read as the start of the next
+// reply: the line discards waiting input before each request.
+func TestRTULineDiscardsStrayBytes(t *testing.T) {
+	const baud = 115200
+	l := startTwoUnitLine(t, baud)
+	logs := &recordingHandler{}
+	a, _ := l.scales(baud, slog.New(logs))
+	// Polls 200 ms apart leave time for the stray bytes to arrive 60 ms
+	// after a reply, when the driver has read that reply and waits.
+	a.PollInterval = 200 * time.Millisecond
+	first := &unitLog{accepted: func(r line.Reading) bool { return r.Grams == 11110 }}
+	runLogged(t, a, first)
+	waitCount(t, first, 0, "unit 1")
+
+	for i := 0; i < 5; i++ {
+		count, _, _ := first.snapshot()
+		// The start of a reply of unit 1 to a read of 2 registers.
+		l.slave.WriteAfterNextReply([]byte{0x01, 0x03, 0x04}, 60*time.Millisecond)
+		waitCount(t, first, count+2, "unit 1 after stray bytes")
+	}
+	if _, wrong, _ := first.snapshot(); len(wrong) > 0 {
+		t.Errorf("unit 1 delivered readings it does not hold: %+v", wrong)
+	}
+	if n := logs.count(slog.LevelWarn) + logs.count(slog.LevelError); n != 0 {
+		t.Errorf("driver logged %d warnings or errors after stray bytes, want 0", n)
+	}
+}

@@ -511,6 +511,8 @@ type RTUSlave struct {
 
 	mu            sync.Mutex
 	silent        map[byte]bool
+	stray         []byte        // written strayDelay after the next reply
+	strayDelay    time.Duration
 	crcErrors     int
 	partialFrames int
 }
@@ -570,6 +572,15 @@ func (s *RTUSlave) Close() error {
 	err := s.port.Close()
 	<-s.done
 	return err
+}
+
+// WriteAfterNextReply writes b delay after the next reply, as the late
+// reply to a request that timed out, or line noise, arrives between two
+// requests.
+func (s *RTUSlave) WriteAfterNextReply(b []byte, delay time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stray, s.strayDelay = append(s.stray, b...), delay
 }
 
 // CRCErrors returns how many frames were dropped for a bad CRC.
@@ -675,6 +686,14 @@ func (s *RTUSlave) handle(frame []byte) {
 		reply = append([]byte{function}, reply...)
 	}
 	s.port.Write(appendCRC(append([]byte{unit}, reply...)))
+
+	s.mu.Lock()
+	stray, delay := s.stray, s.strayDelay
+	s.stray = nil
+	s.mu.Unlock()
+	if len(stray) > 0 {
+		time.AfterFunc(delay, func() { s.port.Write(stray) })
+	}
 }
 
 // respond carries out one request on indicator and returns the reply data
