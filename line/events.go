@@ -233,6 +233,35 @@ type FaultEvent struct {
 	Refusal *Refusal
 }
 
+// SignOffProgressEvent: the veterinarian's sign-off reached a step. A
+// sign-off screen shows the step until the next event.
+type SignOffProgressEvent struct {
+	At    time.Time
+	Batch BatchID
+	Step  SignOffStep
+}
+
+// SignOffRefusedEvent: the batch cannot be signed off yet. Refusals lists
+// every blocker; each Text names the carcasses, lots, labels or
+// consignments concerned.
+type SignOffRefusedEvent struct {
+	At       time.Time
+	Batch    BatchID
+	Refusals []Refusal
+}
+
+// BatchSealedEvent: the veterinarian signed off the batch and its signed
+// document is sealed into the outbox. At is the signing time.
+type BatchSealedEvent struct {
+	At          time.Time
+	Batch       BatchID
+	By          string // the veterinarian
+	Certificate string // the product quarantine certificate number
+	Format      string
+	SHA256      string // hex digest of the signed document
+	Size        int    // bytes of the signed document
+}
+
 func (e ShiftOpenedEvent) When() time.Time          { return e.At }
 func (e CarcassEnteredEvent) When() time.Time       { return e.At }
 func (e CarcassHeldEvent) When() time.Time          { return e.At }
@@ -258,6 +287,9 @@ func (e PrintsConfirmedEvent) When() time.Time      { return e.At }
 func (e PrintFailedEvent) When() time.Time          { return e.At }
 func (e PrinterStatusChangedEvent) When() time.Time { return e.At }
 func (e FaultEvent) When() time.Time                { return e.At }
+func (e SignOffProgressEvent) When() time.Time      { return e.At }
+func (e SignOffRefusedEvent) When() time.Time       { return e.At }
+func (e BatchSealedEvent) When() time.Time          { return e.At }
 
 // Subscription receives the station's events in the order they happened
 // on C. Delivery never blocks the station: when C is full the event is

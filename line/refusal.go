@@ -1,5 +1,7 @@
 package line
 
+import "maps"
+
 // RefusalReason names why the station did not do what an operator, a
 // device or quality staff asked. Each reason has a message in the
 // translation catalogs under "station.refused.<reason>".
@@ -44,6 +46,21 @@ const (
 	RefusedUnknownLabel       RefusalReason = "unknown_label"       // no carcass or pack has this serial
 	RefusedUnknownPrintJob    RefusalReason = "unknown_print_job"   // no unfinished print job has this id
 	RefusedLabelNotPrinted    RefusalReason = "label_not_printed"   // a reprint needs an earlier job
+
+	// Reasons of sign-off. The first group is what SignOffBlockers finds
+	// in a batch's facts.
+	RefusedSignOffEmpty       RefusalReason = "signoff_empty"       // the batch has no carcass
+	RefusedSignOffHeld        RefusalReason = "signoff_held"        // carcasses are held for review
+	RefusedSignOffLotHeld     RefusalReason = "signoff_lot_held"    // lots have an unreleased review decision
+	RefusedSignOffCutting     RefusalReason = "signoff_cutting"     // carcasses that are not blocked have an open cutting
+	RefusedSignOffLotOpen     RefusalReason = "signoff_lot_open"    // mixed lots are open
+	RefusedSignOffPrints      RefusalReason = "signoff_prints"      // print jobs wait for a printer or a person
+	RefusedSignOffLab         RefusalReason = "signoff_lab"         // consignments have no lab result
+	RefusedSignOffUnavailable RefusalReason = "signoff_unavailable" // the station has no sealer
+	RefusedSignOffDone        RefusalReason = "signoff_done"        // the batch is sealed already
+	RefusedSignOffCertificate RefusalReason = "signoff_certificate" // the certificate number is missing or invalid
+	RefusedSignOffVet         RefusalReason = "signoff_vet"         // no veterinarian named
+	RefusedSignOffNotSigned   RefusalReason = "signoff_not_signed"  // the sealer refused, such as for a wrong PIN
 )
 
 // RefusalReasons lists every refusal reason, for the catalog tests and
@@ -57,6 +74,15 @@ var RefusalReasons = []RefusalReason{
 	RefusedAlreadyCaptured, RefusedBelowMinimum, RefusedUnknownScale, RefusedNoDivision, RefusedReasonRequired,
 	RefusedUnknownConsignment, RefusedLabSampleRecorded, RefusedInvalidLabResult, RefusedNoPrinter,
 	RefusedUnknownLabel, RefusedUnknownPrintJob, RefusedLabelNotPrinted,
+	RefusedSignOffEmpty, RefusedSignOffHeld, RefusedSignOffLotHeld, RefusedSignOffCutting, RefusedSignOffLotOpen,
+	RefusedSignOffPrints, RefusedSignOffLab, RefusedSignOffUnavailable, RefusedSignOffDone, RefusedSignOffCertificate,
+	RefusedSignOffVet, RefusedSignOffNotSigned,
+}
+
+// Localized is implemented by errors that carry a message for people in
+// each supported language, such as a sealer's report of a wrong PIN.
+type Localized interface {
+	Message(lang Lang) string
 }
 
 // Refusal is the reason the station did not do something, in a form a
@@ -67,6 +93,9 @@ type Refusal struct {
 	// Decision is the mass.excess decision stored for a weighing the mass
 	// balance refused. Its Reason text gives the excess.
 	Decision *Decision
+	// Cause is the reason another part gave, such as the sealer's
+	// wrong PIN. The message renders it as {{.cause}}.
+	Cause Localized
 }
 
 // Text renders the refusal in lang. A mass-balance refusal renders its
@@ -75,7 +104,15 @@ func (r Refusal) Text(lang Lang) string {
 	if r.Decision != nil {
 		return r.Decision.Reason(lang)
 	}
-	return Translate(lang, "station.refused."+string(r.Reason), r.Data)
+	data := r.Data
+	if r.Cause != nil {
+		data = maps.Clone(r.Data)
+		if data == nil {
+			data = make(map[string]string, 1)
+		}
+		data["cause"] = r.Cause.Message(lang)
+	}
+	return Translate(lang, "station.refused."+string(r.Reason), data)
 }
 
 // RefusalError is the error a station command returns when it refuses.
@@ -84,6 +121,13 @@ type RefusalError struct {
 }
 
 func (e *RefusalError) Error() string { return "station: " + e.Text(LangEN) }
+
+// Unwrap returns the refusal's cause when it is an error, so that
+// errors.Is finds, for example, the signing package's wrong-PIN error.
+func (e *RefusalError) Unwrap() error {
+	err, _ := e.Cause.(error)
+	return err
+}
 
 // refuse builds a *RefusalError from a reason and pairs of data keys and
 // values.

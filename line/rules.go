@@ -33,13 +33,19 @@ type Rules struct {
 	// MaxLossBP is the largest unexplained loss of a carcass or lot at
 	// close, in basis points of its input (mass.loss).
 	MaxLossBP int64
+	// RequireLabResult makes sign-off wait for a β-agonist result of
+	// every consignment that has a carcass in the batch that is not
+	// blocked. No national sampling rate for sheep is published, so a
+	// plant that samples fewer consignments turns it off.
+	RequireLabResult bool
 	// Severities overrides the default severity of a code.
 	Severities map[Code]Severity
 }
 
 // DefaultRules returns the default thresholds: tagged within 10 days of
 // birth and at least 30 days before slaughter, declared 6 hours ahead,
-// feeding systems 2 and 3 as forage, dressing 40–58 %, loss at most 3 %.
+// feeding systems 2 and 3 as forage, dressing 40–58 %, loss at most 3 %,
+// and a lab result of every consignment before sign-off.
 func DefaultRules() *Rules {
 	return &Rules{
 		Counties:             DefaultCounties(),
@@ -50,6 +56,7 @@ func DefaultRules() *Rules {
 		DressingMinBP:        4000,
 		DressingMaxBP:        5800,
 		MaxLossBP:            300,
+		RequireLabResult:     true,
 	}
 }
 

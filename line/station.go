@@ -97,6 +97,10 @@ type StationConfig struct {
 	// AutoRelease, when set, releases every review hold at once.
 	AutoRelease *ReleasePolicy
 
+	// Sealer builds and signs the batch document at sign-off. Without it
+	// SignOff is refused.
+	Sealer Sealer
+
 	Logger *slog.Logger // slog.Default() when nil
 }
 
@@ -158,6 +162,7 @@ type Station struct {
 	manual   bool
 	labeler  Labeler
 	policy   *ReleasePolicy
+	sealer   Sealer
 	log      *slog.Logger
 	interval time.Duration
 	hub      hub
@@ -206,7 +211,7 @@ func NewStation(cfg StationConfig) (*Station, error) {
 	s := &Station{
 		store: cfg.Store, reg: cfg.Registry, products: cfg.Products, rules: cfg.Rules, clock: cfg.Clock,
 		plant: cfg.Plant, roles: cfg.Scales, window: cfg.NewWindow, empty: cfg.EmptyDivisions,
-		manual: cfg.ManualCapture, labeler: cfg.Labeler, policy: cfg.AutoRelease, log: cfg.Logger,
+		manual: cfg.ManualCapture, labeler: cfg.Labeler, policy: cfg.AutoRelease, sealer: cfg.Sealer, log: cfg.Logger,
 		interval: cfg.StatusInterval, operator: SystemActor,
 	}
 	if s.rules == nil {

@@ -33,7 +33,7 @@ type printQueue struct {
 
 	mu        sync.Mutex // guards the fields below
 	pending   []queuedJob
-	sent      []int64 // sent and not yet confirmed
+	sent      []PrintJob // sent and not yet confirmed
 	known     bool
 	status    PrinterStatus
 	statusErr error
@@ -172,7 +172,7 @@ func (s *Station) send(ctx context.Context, q *printQueue, j queuedJob) {
 	}
 	j.job.State = PrintSent
 	q.mu.Lock()
-	q.sent = append(q.sent, j.job.ID)
+	q.sent = append(q.sent, j.job)
 	q.mu.Unlock()
 	s.publish(PrintSentEvent{At: s.clock.Now(), Job: j.job})
 	s.checkPrinter(ctx, q)
@@ -191,7 +191,9 @@ func (s *Station) checkPrinter(ctx context.Context, q *printQueue) {
 	q.known, q.status, q.statusErr = true, status, err
 	var confirm []int64
 	if err == nil && status.Ready() && status.LabelsPending == 0 {
-		confirm = q.sent
+		for _, j := range q.sent {
+			confirm = append(confirm, j.ID)
+		}
 	}
 	q.mu.Unlock()
 

@@ -109,6 +109,22 @@ type Store interface {
 	// Balance rebuilds the mass balance of a carcass, or of a lot when
 	// carcass is empty.
 	Balance(ctx context.Context, carcass, lot string) (Balance, error)
+
+	// BatchFacts reads everything the batch document states about a
+	// batch, in one read transaction, so the facts are one consistent
+	// state.
+	BatchFacts(ctx context.Context, batch BatchID) (*BatchFacts, error)
+
+	// ReviewBatch closes a batch to the line for sign-off: it moves an
+	// open or cutting batch to review and records the product quarantine
+	// certificate number. A batch already in review gets the new number.
+	// actor must be a veterinarian.
+	ReviewBatch(ctx context.Context, actor string, batch BatchID, certificate string) error
+
+	// SealBatch stores the signed document of a batch in review, queues it
+	// for upload and moves the batch through signed to sealed, all in one
+	// transaction. actor must be a veterinarian.
+	SealBatch(ctx context.Context, actor string, batch BatchID, doc SealedDocument) error
 }
 
 // Shift is a batch as stored and what its shift has recorded so far.

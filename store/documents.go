@@ -42,48 +42,60 @@ var ErrAlreadySealed = errors.New("batch is already sealed with a different docu
 // and format does nothing, and with anything else returns
 // ErrAlreadySealed. The outbox entry is pending and due at once.
 func (db *DB) Seal(ctx context.Context, actor Actor, batchID, format string, body []byte) error {
+	digest, err := checkSeal(batchID, format, body)
+	if err != nil {
+		return err
+	}
+	return db.Update(ctx, actor, func(tx *Tx) error { return tx.seal(batchID, format, body, digest) })
+}
+
+// checkSeal checks the batch id, format and body of a document to seal
+// and returns the body's hex SHA-256 digest.
+func checkSeal(batchID, format string, body []byte) (string, error) {
 	if b, err := line.ParseBatchID(batchID); err != nil {
-		return fmt.Errorf("seal batch: %w", err)
+		return "", fmt.Errorf("seal batch: %w", err)
 	} else if b.String() != batchID {
-		return fmt.Errorf("seal batch %s: write the batch id as %s", batchID, b)
+		return "", fmt.Errorf("seal batch %s: write the batch id as %s", batchID, b)
 	}
 	if len(format) < 1 || len(format) > 64 || !lowerToken(format, ".+/-") {
-		return fmt.Errorf("seal batch %s: invalid format %q: use 1 to 64 of a-z, 0-9 and \".+/-\"", batchID, format)
+		return "", fmt.Errorf("seal batch %s: invalid format %q: use 1 to 64 of a-z, 0-9 and \".+/-\"", batchID, format)
 	}
 	if !utf8.Valid(body) {
-		return fmt.Errorf("seal batch %s: the document is not valid UTF-8", batchID)
+		return "", fmt.Errorf("seal batch %s: the document is not valid UTF-8", batchID)
 	}
 	if !json.Valid(body) {
-		return fmt.Errorf("seal batch %s: the document is not valid JSON", batchID)
+		return "", fmt.Errorf("seal batch %s: the document is not valid JSON", batchID)
 	}
 	sum := sha256.Sum256(body)
-	digest := hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:]), nil
+}
 
-	return db.Update(ctx, actor, func(tx *Tx) error {
-		stored, err := loadRow(ctx, tx.tx, "documents", Row{"batch_id": batchID})
-		if err == nil {
-			if stored.text("body") == string(body) && stored.text("format") == format {
-				return nil
-			}
-			return fmt.Errorf("seal batch %s: %w (stored sha256 %s, new %s)", batchID, ErrAlreadySealed, stored.text("sha256"), digest)
+// seal stores a checked document and its pending outbox entry, or does
+// nothing when the same document is stored already.
+func (tx *Tx) seal(batchID, format string, body []byte, digest string) error {
+	stored, err := loadRow(tx.ctx, tx.tx, "documents", Row{"batch_id": batchID})
+	if err == nil {
+		if stored.text("body") == string(body) && stored.text("format") == format {
+			return nil
 		}
-		if !errors.Is(err, ErrNotFound) {
-			return err
-		}
+		return fmt.Errorf("seal batch %s: %w (stored sha256 %s, new %s)", batchID, ErrAlreadySealed, stored.text("sha256"), digest)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
 
-		// The head before this transaction's own entries.
-		seq, head := tx.Head()
-		err = tx.Put("documents", Row{
-			"batch_id": batchID, "format": format, "body": string(body), "sha256": digest,
-			"journal_seq_at_seal": seq, "journal_hash_at_seal": head, "sealed_at": tx.at, "sealed_by": string(tx.actor),
-		})
-		if err != nil {
-			return err
-		}
-		return tx.Put("outbox", Row{
-			"batch_id": batchID, "sha256": digest, "state": string(OutboxPending), "attempts": 0,
-			"next_attempt_at": tx.at, "last_error": nil, "delivered_at": nil, "receipt": nil,
-		})
+	// The head before this transaction's own entries.
+	seq, head := tx.Head()
+	err = tx.Put("documents", Row{
+		"batch_id": batchID, "format": format, "body": string(body), "sha256": digest,
+		"journal_seq_at_seal": seq, "journal_hash_at_seal": head, "sealed_at": tx.at, "sealed_by": string(tx.actor),
+	})
+	if err != nil {
+		return err
+	}
+	return tx.Put("outbox", Row{
+		"batch_id": batchID, "sha256": digest, "state": string(OutboxPending), "attempts": 0,
+		"next_attempt_at": tx.at, "last_error": nil, "delivered_at": nil, "receipt": nil,
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"lambtrace/line"
@@ -746,4 +747,74 @@ func loadLabTests(ctx context.Context, q querier, sh *line.Shift) error {
 		sh.LabTests = append(sh.LabTests, t)
 	}
 	return rows.Err()
+}
+
+// BatchFacts reads the facts of a batch's document in one read
+// transaction.
+func (s *LineStore) BatchFacts(ctx context.Context, batch line.BatchID) (*line.BatchFacts, error) {
+	return s.db.BatchFacts(ctx, batch.String())
+}
+
+// signOffRoles are the roles that may sign off a batch.
+var signOffRoles = []Role{RoleVet}
+
+// ReviewBatch moves an open or cutting batch to review and records the
+// product quarantine certificate number, for a veterinarian's sign-off.
+func (s *LineStore) ReviewBatch(ctx context.Context, actor string, batch line.BatchID, certificate string) error {
+	id := batch.String()
+	if strings.TrimSpace(certificate) == "" {
+		return fmt.Errorf("review batch %s: the product certificate number is missing", id)
+	}
+	return s.db.Update(ctx, Actor(actor), func(tx *Tx) error {
+		if err := tx.requireRole("sign off batch "+id, signOffRoles...); err != nil {
+			return err
+		}
+		b, err := tx.Batch(id)
+		if err != nil {
+			return err
+		}
+		if b.State == line.BatchOpen {
+			if err := tx.AdvanceBatch(id, line.BatchCutting); err != nil {
+				return err
+			}
+			b.State = line.BatchCutting
+		}
+		if b.State == line.BatchCutting {
+			if err := tx.AdvanceBatch(id, line.BatchReview); err != nil {
+				return err
+			}
+		}
+		return tx.SetProductCertificate(id, certificate)
+	})
+}
+
+// SealBatch stores the signed document of a batch in review, queues it
+// for upload and moves the batch through signed to sealed, in one
+// transaction. The document's journal head at seal is the head before
+// this transaction.
+func (s *LineStore) SealBatch(ctx context.Context, actor string, batch line.BatchID, doc line.SealedDocument) error {
+	id := batch.String()
+	digest, err := checkSeal(id, doc.Format, doc.Body)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(ctx, Actor(actor), func(tx *Tx) error {
+		if err := tx.requireRole("seal batch "+id, signOffRoles...); err != nil {
+			return err
+		}
+		b, err := tx.Batch(id)
+		if err != nil {
+			return err
+		}
+		if b.State != line.BatchReview {
+			return fmt.Errorf("seal batch %s: the batch is %s; a batch is sealed from review", id, b.State)
+		}
+		if err := tx.seal(id, doc.Format, doc.Body, digest); err != nil {
+			return err
+		}
+		if err := tx.AdvanceBatch(id, line.BatchSigned); err != nil {
+			return err
+		}
+		return tx.AdvanceBatch(id, line.BatchSealed)
+	})
 }
