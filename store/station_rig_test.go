@@ -78,6 +78,7 @@ type rigOptions struct {
 	noRun       bool      // do not start Run, so no job is sent
 	policy      bool      // release review holds at once
 	manual      bool      // ManualCapture
+	sealer      line.Sealer
 }
 
 // stationRig is a station on a real database with the sample registry
@@ -117,7 +118,7 @@ func newRig(t *testing.T, opts rigOptions) *stationRig {
 		Clock:     line.ClockFunc(func() time.Time { return shift.Add(time.Hour) }),
 		Scales:    line.ScaleRoles{Hook: hookScale, Carcass: carcassScale, Pack: packScale},
 		NewWindow: func(string) line.StabilityWindow { return &scale.Window{} },
-		Logger:    quiet, ManualCapture: opts.manual, StatusInterval: 20 * time.Millisecond,
+		Logger:    quiet, ManualCapture: opts.manual, StatusInterval: 20 * time.Millisecond, Sealer: opts.sealer,
 	}
 	if opts.policy {
 		cfg.AutoRelease = &line.ReleasePolicy{User: "qa1", Reason: "released by the test policy"}
