@@ -1,7 +1,7 @@
 // Command tracectl holds the station's headless tools:
 //
 //	tracectl check --products P --registry R --linerun L
-//	tracectl [--data DIR] replay --products P --registry R --linerun L
+//	tracectl [--data DIR] replay --products P --registry R --linerun L [--seal ...]
 //	tracectl [--data DIR] import registry FILE
 //	tracectl [--data DIR] import products FILE
 //	tracectl [--data DIR] journal verify
@@ -9,6 +9,8 @@
 //	tracectl probe scale|reader|printer [flags]
 //	tracectl keys new --role station|inspector --alg ed25519|sm2 --out DIR [--pin-file F]
 //	tracectl label pack|carcass|carton [flags] --out DIR
+//	tracectl [--data DIR] batch export --batch ID --out FILE
+//	tracectl batch verify FILE --keys DIR [--epcis-schema PATH]
 //
 // check replays a recorded slaughter day through the rules without devices
 // or a database. replay records the same day through the station service
@@ -22,10 +24,14 @@
 // label's ZPL and PNG preview for test prints.
 //
 // keys new makes a signing key for batch documents and prints its kid.
+// replay --seal also signs off the replayed batch and seals its signed
+// document into the outbox. batch export writes that document as sent.
+// batch verify checks a signed document offline, as the platform does.
 //
 // Exit status: 0 on success, 2 when the input or the command line is
 // invalid, 3 when journal verify finds a mismatch, 1 on any other failure,
-// including device output that decode cannot decode.
+// including device output that decode cannot decode, a refused sign-off
+// and a document that batch verify does not verify.
 package main
 
 import (
@@ -103,7 +109,7 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		case "import":
 			err = runImport(g, args[1:], stdout)
 		case "replay":
-			err = runReplay(g, args[1:], stdout)
+			err = runReplay(g, args[1:], stdout, stderr)
 		case "journal":
 			err = runJournal(g, args[1:], stdout)
 		case "decode":
@@ -114,6 +120,8 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 			err = runKeys(args[1:], stdout, stderr)
 		case "label":
 			err = runLabel(args[1:], stdout)
+		case "batch":
+			err = runBatch(g, args[1:], stdout)
 		case "help", "-h", "--help":
 			err = flag.ErrHelp
 		default:
@@ -126,10 +134,12 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	var fail *failure
 	var openErr *store.OpenError
 	var labelErr *labels.Error
+	var refusals *refusalsError
+	var refusal *line.RefusalError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, errUndecodable):
+	case errors.Is(err, errUndecodable), errors.Is(err, errNotVerified):
 		return exitFailure
 	case errors.Is(err, flag.ErrHelp):
 		printUsage(stdout)
@@ -143,6 +153,19 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	case errors.As(err, &fail):
 		for _, lang := range line.Langs {
 			fmt.Fprintf(stderr, "tracectl: %s\n", line.Translate(lang, fail.key, fail.data))
+		}
+		return exitFailure
+	case errors.As(err, &refusals):
+		for _, lang := range line.Langs {
+			fmt.Fprintf(stderr, "tracectl: %s\n", line.Translate(lang, refusals.key, refusals.data))
+			for _, r := range refusals.refusals {
+				fmt.Fprintf(stderr, "  %s\n", r.Text(lang))
+			}
+		}
+		return exitFailure
+	case errors.As(err, &refusal):
+		for _, lang := range line.Langs {
+			fmt.Fprintf(stderr, "tracectl: %s\n", refusal.Text(lang))
 		}
 		return exitFailure
 	case errors.As(err, &input):
@@ -202,10 +225,18 @@ commands:
         replay a recorded slaughter day through the rules and print one
         JSON line per decision, then a summary line
   replay --products FILE --registry FILE --linerun FILE
+         [--seal --station-key FILE --inspector-key FILE --pin-file FILE
+          --certificate NUMBER [--domain D] [--approval NO]]
         record a slaughter day through the station service into the
         database, importing the registry and product master unless they
         are imported already, and print the summary check prints; a day
-        whose batch the database holds already is refused
+        whose batch the database holds already is refused. With --seal
+        the veterinarian replay-vet then signs off the batch with the
+        product quarantine certificate NUMBER, and its document, signed
+        with both keys, is sealed into the outbox; --domain is the
+        platform's domain (default trace.example.cn, the demo platform)
+        and --approval stores the plant's approval number, which the
+        document needs
   import registry FILE
         validate a registry export and load it into the database
   import products FILE
@@ -216,6 +247,16 @@ commands:
         make a key for signing batch documents: write DIR/<kid>.key and
         DIR/<kid>.pem and print the kid; an inspector key is encrypted
         under the PIN in FILE; existing files are never replaced
+  batch export --batch ID --out FILE
+        write the sealed, signed document of batch ID to FILE, byte for
+        byte as the outbox sends it
+  batch verify FILE --keys DIR [--epcis-schema PATH]
+        verify a signed batch document offline: both signatures against
+        the public keys in DIR, the EPCIS part against the EPCIS 2.0 JSON
+        Schema (default `+defaultEPCISSchema+`;
+        skipped with a warning when that file is missing), and the
+        platform's checks: mass balance, head counts, origin claims and
+        uniqueness; exit 0 only when everything holds
   label pack --products FILE --product KEY --weight-g N --serial S --batch B
              --ear-tag T [--lot ID] --out DIR [label flags]
         write DIR/S.zpl and DIR/S.png for a pack; with --lot, a mixed-lot
@@ -238,8 +279,9 @@ commands:
 	for _, lang := range line.Langs {
 		fmt.Fprintln(w, line.Translate(lang, "device.help", nil))
 	}
-	fmt.Fprint(w, `exit status: 0 success; 1 failure, such as undecodable input or a device
-that does not answer; 2 invalid input file or command line; 3 journal
-verify found a mismatch.
+	fmt.Fprint(w, `exit status: 0 success; 1 failure, such as undecodable input, a device
+that does not answer, a refused sign-off or a batch document that does
+not verify; 2 invalid input file or command line; 3 journal verify found
+a mismatch.
 `)
 }

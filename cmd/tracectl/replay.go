@@ -40,15 +40,14 @@ const (
 	readingsPerLoad = scale.DefaultWindowSamples + 1
 )
 
-func runReplay(g globals, args []string, stdout io.Writer) error {
+func runReplay(g globals, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fset.SetOutput(io.Discard)
 	productsPath := fset.String("products", "", "product master `file` (lambtrace-products/1)")
 	registryPath := fset.String("registry", "", "registry export `file` (lambtrace-registry/1)")
 	runPath := fset.String("linerun", "", "line run `file` (lambtrace-linerun/1)")
-	// Signing and sealing the replayed batch into the outbox will add its
-	// options here: --seal, --station-key F, --inspector-key F,
-	// --pin-file F and --certificate NUMBER.
+	var so sealOptions
+	so.register(fset)
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -60,6 +59,16 @@ func runReplay(g globals, args []string, stdout io.Writer) error {
 	}
 	if *productsPath == "" || *registryPath == "" || *runPath == "" {
 		return &usageError{key: "station.replay_flags"}
+	}
+	// The keys and the PIN are checked before anything is replayed: a
+	// batch is replayed once, so a sign-off that fails afterwards cannot
+	// be tried again with tracectl.
+	seal, err := so.request(fset)
+	if err != nil {
+		return err
+	}
+	if seal != nil {
+		defer clear(seal.pin)
 	}
 
 	// The files are checked against each other as check does, before the
@@ -74,6 +83,11 @@ func runReplay(g globals, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if seal != nil {
+		if err := seal.checkApproval(db); err != nil {
+			return err
+		}
+	}
 	if err := importOnce(ctx, db, store.ImportProducts, *productsPath); err != nil {
 		return err
 	}
@@ -81,16 +95,23 @@ func runReplay(g globals, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	summary, err := replayDay(ctx, db, g.dataDir, day.Run)
+	summary, doc, err := replayDay(ctx, db, g.dataDir, day.Run, seal)
 	if err != nil {
 		return err
 	}
-	// TODO: with --seal, move the batch to review, sign it with the
-	// station's and the inspector's keys and seal it into the outbox here.
-	// Signing is not built yet.
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(summary)
+	if err := enc.Encode(summary); err != nil {
+		return err
+	}
+	if doc != nil {
+		data := map[string]string{"batch": doc.batch, "bytes": strconv.Itoa(len(doc.Body)), "sha256": doc.SHA256(),
+			"certificate": seal.certificate, "dir": g.dataDir}
+		for _, lang := range line.Langs {
+			fmt.Fprintf(stderr, "tracectl: %s\n", line.Translate(lang, "seal.sealed", data))
+		}
+	}
+	return nil
 }
 
 // importOnce imports a registry or product master file unless the last
@@ -128,64 +149,85 @@ func importOnce(ctx context.Context, db *store.DB, kind, path string) error {
 // database and returns the summary of the recorded batch. It refuses a
 // batch the database holds already, so a second replay on the same data
 // directory changes nothing.
-func replayDay(ctx context.Context, db *store.DB, dir string, run *line.LineRun) (summaryLine, error) {
+//
+// With seal, the veterinarian replayInspector then signs off the batch,
+// which is sealed into the outbox, and replayDay also returns the sealed
+// document.
+func replayDay(ctx context.Context, db *store.DB, dir string, run *line.LineRun, seal *sealRequest) (summaryLine, *sealedBatch, error) {
 	reg, err := db.Registry(ctx)
 	if err != nil {
-		return summaryLine{}, err
+		return summaryLine{}, nil, err
 	}
 	products, err := db.Products(ctx)
 	if err != nil {
-		return summaryLine{}, err
+		return summaryLine{}, nil, err
 	}
 	clock := &replayClock{}
 	clock.set(run.ShiftStart)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := line.NewStation(line.StationConfig{
+	cfg := line.StationConfig{
 		Store: store.NewLineStore(db), Registry: reg, Products: products, Clock: clock,
 		Plant:       line.Plant{Name: products.Plant},
 		Scales:      line.ScaleRoles{Hook: hookScale, Carcass: carcassScale, Pack: packScale},
 		NewWindow:   func(string) line.StabilityWindow { return &scale.Window{} },
 		AutoRelease: &line.ReleasePolicy{User: replayQuality, Reason: replayReason},
 		Logger:      logger,
-	})
+	}
+	if seal != nil {
+		cfg.Sealer = seal.sealer
+	}
+	st, err := line.NewStation(cfg)
 	if err != nil {
-		return summaryLine{}, err
+		return summaryLine{}, nil, err
 	}
 	st.SetOperator(replayOperator)
 
 	batch := line.BatchID{Day: run.SlaughterDay, Line: 1, Shift: 1}
 	counts, err := db.BatchCounts(batch.String())
 	if err != nil {
-		return summaryLine{}, err
+		return summaryLine{}, nil, err
 	}
 	if counts.Carcasses > 0 || counts.Lots > 0 {
-		return summaryLine{}, &failure{key: "station.replay_exists", data: map[string]string{
+		return summaryLine{}, nil, &failure{key: "station.replay_exists", data: map[string]string{
 			"batch": batch.String(), "dir": dir, "carcasses": strconv.Itoa(counts.Carcasses)}}
+	}
+	if seal != nil {
+		if err := seal.prepare(ctx, db); err != nil {
+			return summaryLine{}, nil, err
+		}
 	}
 	sub := st.Subscribe(1 << 12)
 	defer sub.Close()
 	if _, err := st.Open(ctx, replayOperator, batch, run.ShiftStart); err != nil {
-		return summaryLine{}, err
+		return summaryLine{}, nil, err
 	}
 
 	r := &replayer{ctx: ctx, st: st, sub: sub, clock: clock, run: run}
 	if err := r.day(); err != nil {
-		return summaryLine{}, err
+		return summaryLine{}, nil, err
 	}
 	if n := sub.Dropped(); n > 0 {
-		return summaryLine{}, fmt.Errorf("replay lost %d station events; the refused pack count is incomplete", n)
+		return summaryLine{}, nil, fmt.Errorf("replay lost %d station events; the refused pack count is incomplete", n)
 	}
 
 	counts, err = db.BatchCounts(batch.String())
 	if err != nil {
-		return summaryLine{}, err
+		return summaryLine{}, nil, err
 	}
 	decisions := make(map[string]int, len(counts.Decisions))
 	for code, n := range counts.Decisions {
 		decisions[string(code)] = n
 	}
-	return summaryLine{Type: "summary", Passes: len(run.Passes), Carcasses: counts.Carcasses, Accepted: counts.Accepted,
-		Decisions: decisions, Packs: counts.Packs, PacksRefused: r.refused, Lots: counts.Lots}, nil
+	summary := summaryLine{Type: "summary", Passes: len(run.Passes), Carcasses: counts.Carcasses, Accepted: counts.Accepted,
+		Decisions: decisions, Packs: counts.Packs, PacksRefused: r.refused, Lots: counts.Lots}
+	if seal == nil {
+		return summary, nil, nil
+	}
+	doc, err := r.signOff(seal)
+	if err != nil {
+		return summaryLine{}, nil, err
+	}
+	return summary, &sealedBatch{SealedDocument: doc, batch: batch.String()}, nil
 }
 
 // replayClock is the station's clock during a replay: the time of the
@@ -218,6 +260,8 @@ type replayer struct {
 	run     *line.LineRun
 	scaleAt time.Time // the time of the next reading, so readings never go back
 	refused int       // packs not labelled
+	// signOffRefusals are the blockers of the last refused sign-off.
+	signOffRefusals []line.Refusal
 }
 
 // day replays the lab results, every pass and then the mixed lots, as the
@@ -352,8 +396,11 @@ func (r *replayer) drain() {
 	for {
 		select {
 		case ev := <-r.sub.C:
-			if _, ok := ev.(line.PackRefusedEvent); ok {
+			switch e := ev.(type) {
+			case line.PackRefusedEvent:
 				r.refused++
+			case line.SignOffRefusedEvent:
+				r.signOffRefusals = e.Refusals
 			}
 		default:
 			return
