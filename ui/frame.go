@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,6 +105,19 @@ type EventHandler interface {
 	HandleEvent(ev line.Event)
 }
 
+// Scanner is a Screen that takes codes from a barcode or QR scanner. A
+// scanner of the keyboard kind types the code and then Enter; the kiosk
+// collects the characters typed outside any entry field and hands the
+// code to the screen shown, on the fyne goroutine. Nothing is handed on
+// while nobody is signed in or the washdown lock is on.
+type Scanner interface {
+	Scanned(code string)
+}
+
+// maxScan bounds the characters collected for one scanned code; a GS1
+// Digital Link URI on a label has at most 200.
+const maxScan = 256
+
 // worker runs a job off the fyne goroutine and applies its result on it.
 type worker interface {
 	Go(job func() error, done func(error))
@@ -150,6 +164,7 @@ type Kiosk struct {
 	lastTouch time.Time
 	washing   bool
 	mounted   bool
+	scan      []rune // characters typed since the last Enter
 
 	root      *fyne.Container
 	top       *fyne.Container
@@ -459,7 +474,39 @@ func (k *Kiosk) mount() {
 	k.center = container.NewStack()
 	k.root = container.NewBorder(k.top, bottom, nil, nil, k.center)
 	k.win.SetContent(k.root)
+	k.win.Canvas().SetOnTypedRune(k.typedRune)
+	k.win.Canvas().SetOnTypedKey(k.typedKey)
 	k.Lock()
+}
+
+func (k *Kiosk) typedRune(r rune) {
+	if len(k.scan) < maxScan {
+		k.scan = append(k.scan, r)
+	}
+}
+
+func (k *Kiosk) typedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		code := strings.TrimSpace(string(k.scan))
+		k.scan = k.scan[:0]
+		k.Scan(code)
+	case fyne.KeyEscape:
+		k.scan = k.scan[:0]
+	}
+}
+
+// Scan hands a scanned code to the screen shown if it is a Scanner, as
+// the keyboard scanner's Enter does.
+func (k *Kiosk) Scan(code string) {
+	if code == "" || k.user == nil || k.washing {
+		return
+	}
+	k.Touched()
+	if s, ok := k.current.(Scanner); ok {
+		k.log.Debug("code scanned", "screen", k.current.Name(), "code", code)
+		s.Scanned(code)
+	}
 }
 
 // refreshFrame redraws the top bar for the user and the language.

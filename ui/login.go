@@ -77,7 +77,7 @@ type loginScreen struct {
 
 func newLoginScreen(k *Kiosk) *loginScreen {
 	s := &loginScreen{k: k}
-	s.list = NewPagedList(k, 5, func() int { return len(s.users) },
+	s.list = NewPagedList(k, 4, func() int { return len(s.users) },
 		func() fyne.CanvasObject { return NewTile(k, "", "", nil) },
 		func(i int, row fyne.CanvasObject) {
 			u := s.users[i]
@@ -89,8 +89,7 @@ func newLoginScreen(k *Kiosk) *loginScreen {
 	s.prompt = widget.NewLabel("")
 	s.prompt.Wrapping = fyne.TextWrapWord
 	s.prompt.TextStyle.Bold = true
-	right := container.NewBorder(s.prompt, nil, nil, nil, s.pad)
-	s.content = container.NewGridWithColumns(2, s.list, right)
+	s.content = container.NewBorder(s.prompt, nil, nil, nil, container.NewGridWithColumns(2, s.list, s.pad))
 	return s
 }
 

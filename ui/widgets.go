@@ -330,7 +330,7 @@ func NewPINPad(k *Kiosk, submit func(pin string)) *PINPad {
 	p := &PINPad{OnSubmit: submit, k: k}
 	p.dots = canvas.NewText("", nil)
 	p.dots.Alignment = fyne.TextAlignCenter
-	p.dots.TextSize = 40
+	p.dots.TextSize = 32
 	grid := container.NewGridWithColumns(3)
 	for _, d := range "123456789" {
 		grid.Add(p.key(byte(d)))
@@ -341,7 +341,7 @@ func NewPINPad(k *Kiosk, submit func(pin string)) *PINPad {
 	grid.Add(p.del)
 	grid.Add(p.key('0'))
 	grid.Add(p.ok)
-	p.content = container.NewBorder(container.NewPadded(p.dots), nil, nil, nil, grid)
+	p.content = container.NewBorder(p.dots, nil, nil, nil, grid)
 	p.ExtendBaseWidget(p)
 	p.show()
 	return p

@@ -80,6 +80,11 @@ func (l *washdownLock) MouseUp(*desktop.MouseEvent) {
 
 // Refresh redraws the lock in the kiosk's language.
 func (l *washdownLock) Refresh() {
+	l.render()
+	l.BaseWidget.Refresh()
+}
+
+func (l *washdownLock) render() {
 	l.bg.FillColor = themeColor(ColorNameBar)
 	l.title.Text = l.k.T("ui.washdown.title", nil)
 	l.title.Color, l.title.TextSize = themeColor(ColorNameOnBar), themeSize(SizeNameCard)
@@ -88,12 +93,11 @@ func (l *washdownLock) Refresh() {
 	l.bg.Refresh()
 	l.title.Refresh()
 	l.hint.Refresh()
-	l.BaseWidget.Refresh()
 }
 
 // CreateRenderer draws the lock.
 func (l *washdownLock) CreateRenderer() fyne.WidgetRenderer {
-	l.Refresh()
+	l.render()
 	return widget.NewSimpleRenderer(l.content)
 }
 

@@ -28,6 +28,7 @@ type WeightDisplay struct {
 	reading line.Reading
 	steady  bool
 	has     bool
+	size    float32 // text size of the digits; 0 means SizeNameWeight
 }
 
 // NewWeightDisplay returns a display that shows no weight yet.
@@ -54,6 +55,13 @@ func (w *WeightDisplay) Set(r line.Reading, steady bool) {
 		return
 	}
 	w.reading, w.steady, w.has = r, steady, true
+	w.show()
+}
+
+// SetDigitSize sets the text size of the digits, for a screen with less
+// room than the theme's SizeNameWeight needs.
+func (w *WeightDisplay) SetDigitSize(size float32) {
+	w.size = size
 	w.show()
 }
 
@@ -89,7 +97,11 @@ func (w *WeightDisplay) show() {
 	default:
 		digits, lampColor, state = FormatKilograms(w.reading), themeColor(ColorNameUnstable), line.Translate(lang, "ui.weight.moving", nil)
 	}
-	w.digits.Text, w.digits.Color, w.digits.TextSize = digits, fg, themeSize(SizeNameWeight)
+	size := w.size
+	if size <= 0 {
+		size = themeSize(SizeNameWeight)
+	}
+	w.digits.Text, w.digits.Color, w.digits.TextSize = digits, fg, size
 	w.unit.Color, w.unit.TextSize = fg, themeSize(theme.SizeNameSubHeadingText)
 	w.state.Text, w.state.Color, w.state.TextSize = state, lampColor, themeSize(theme.SizeNameSubHeadingText)
 	w.state.TextStyle.Bold = true
