@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
 
 	"lambtrace/line"
 )
@@ -66,5 +70,156 @@ func TestLoginLocksOutAfterWrongPINs(t *testing.T) {
 	r.signIn("op7", testPIN)
 	if u, _ := r.k.User(); u.ID != "op7" {
 		t.Fatalf("op7 could not sign in after the lockout: prompt %q", r.k.login.prompt.Text)
+	}
+}
+
+func TestNavigationFollowsRole(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	entry := NewEntryScreen(r.k, hookScale)
+	cut := NewCuttingScreen(r.k, CuttingScales{Carcass: carcassScale, Pack: packScale})
+	r.start(entry, cut)
+
+	r.signIn("qa1", testPIN)
+	if got := navTexts(r.k); len(got) != 1 || got[0] != "胴体入场" {
+		t.Errorf("quality staff see %q, want only 胴体入场", got)
+	}
+	if r.k.ShowScreen("cutting") {
+		t.Error("quality staff opened the cutting screen")
+	}
+	r.k.Lock()
+
+	r.signIn("op7", testPIN)
+	if got := navTexts(r.k); len(got) != 2 || got[1] != "分割" {
+		t.Errorf("an operator sees %q, want 胴体入场 and 分割", got)
+	}
+	r.k.Lock()
+
+	r.signIn("admin1", testPIN)
+	if r.k.Current() != nil || !strings.Contains(r.k.login.prompt.Text, "没有可用界面") {
+		t.Errorf("admin without a screen: current %v, prompt %q", r.k.Current(), r.k.login.prompt.Text)
+	}
+}
+
+func navTexts(k *Kiosk) []string {
+	var out []string
+	for _, o := range k.nav.Objects {
+		out = append(out, o.(*TouchButton).Text)
+	}
+	return out
+}
+
+func TestLanguageSwitchesAtRuntime(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	entry := NewEntryScreen(r.k, hookScale)
+	r.start(entry)
+	if got := r.k.login.prompt.Text; got != "请点选您的名字" {
+		t.Errorf("first prompt = %q, want Chinese", got)
+	}
+	test.Tap(r.k.langBtn)
+	if r.k.Lang() != line.LangEN || r.k.login.prompt.Text != "Tap your name" || r.k.langBtn.Text != "中文" {
+		t.Errorf("after the switch: lang %s, prompt %q, button %q", r.k.Lang(), r.k.login.prompt.Text, r.k.langBtn.Text)
+	}
+	r.signIn("op7", testPIN)
+	if got := entry.fieldNames[0].Text; got != "Ear tag" {
+		t.Errorf("entry field in English = %q", got)
+	}
+	test.Tap(r.k.langBtn)
+	if got := entry.fieldNames[0].Text; got != "耳标" {
+		t.Errorf("entry field after switching back = %q", got)
+	}
+}
+
+func TestIdleLockSignsOut(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.start(NewEntryScreen(r.k, hookScale))
+	r.signIn("op7", testPIN)
+
+	r.clock.Advance(DefaultIdleLock - time.Second)
+	r.k.checkIdle()
+	if _, ok := r.k.User(); !ok {
+		t.Fatal("signed out before the idle time")
+	}
+	test.Tap(r.k.langBtn) // a touch postpones the lock
+	r.clock.Advance(DefaultIdleLock - time.Second)
+	r.k.checkIdle()
+	if _, ok := r.k.User(); !ok {
+		t.Fatal("signed out although the screen was touched")
+	}
+	r.clock.Advance(time.Second)
+	r.k.checkIdle()
+	if _, ok := r.k.User(); ok {
+		t.Fatal("still signed in after the idle time")
+	}
+	if r.k.Current() != nil || r.st.Snapshot().Operator != line.SystemActor {
+		t.Errorf("after the idle lock: screen %v, operator %s", r.k.Current(), r.st.Snapshot().Operator)
+	}
+}
+
+func TestWashdownIgnoresTouchesUntilLongPress(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.start(NewEntryScreen(r.k, hookScale))
+	r.signIn("op7", testPIN)
+
+	test.Tap(r.k.washBtn)
+	if !r.k.Washing() || r.win.Canvas().Overlays().Top() != r.k.washdown {
+		t.Fatal("the washdown lock is not on top")
+	}
+	lock := r.k.washdown
+	test.Tap(lock)
+	test.DoubleTap(lock)
+	r.k.Scan("20261204-0001")
+	press := func(d time.Duration) {
+		lock.MouseDown(&desktop.MouseEvent{})
+		r.clock.Advance(d)
+		lock.MouseUp(&desktop.MouseEvent{})
+	}
+	press(time.Second)
+	press(DefaultWashdownHold - time.Millisecond)
+	if !r.k.Washing() {
+		t.Fatal("taps or short presses ended the washdown lock")
+	}
+	lock.MouseUp(&desktop.MouseEvent{}) // a release without a press
+	if !r.k.Washing() {
+		t.Fatal("a release without a press ended the washdown lock")
+	}
+	press(DefaultWashdownHold)
+	if r.k.Washing() || r.win.Canvas().Overlays().Top() != nil {
+		t.Fatal("a long press did not end the washdown lock")
+	}
+	if u, _ := r.k.User(); u.ID != "op7" {
+		t.Errorf("user after washdown = %+v, want op7 still signed in", u)
+	}
+}
+
+// statusFunc is a StatusSource made of a function, as cmd/kiosk may
+// build one from its device goroutines' state.
+type statusFunc func(ctx context.Context) StatusReport
+
+func (f statusFunc) Status(ctx context.Context) StatusReport { return f(ctx) }
+
+func TestStatusBarShowsReasons(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.k.status = statusFunc(func(context.Context) StatusReport {
+		return StatusReport{
+			Links: []LinkStatus{
+				{Kind: LinkPlatform, ID: "", OK: false, Problem: Message{Key: "ui.status.problem.platform_unreachable"}},
+				{Kind: LinkReader, ID: "reader-1", OK: true},
+				{Kind: LinkScale, ID: hookScale, OK: false, Problem: Message{Key: "ui.status.problem.no_reply"}},
+				PrinterLink(line.PrinterView{Name: "zebra-cut", Known: true, Status: line.PrinterStatus{PaperOut: true}}),
+			},
+			Outbox: OutboxStatus{Waiting: 2, Rejected: 1},
+		}
+	})
+	r.start()
+	r.k.pollStatus()
+	got := r.k.statusBar.Text()
+	for _, want := range []string{"读卡器 reader-1", "秤 hook-1: 无应答，请检查电源和网线", "打印机 zebra-cut: 缺纸",
+		"平台: 连不上平台", "待上传 2，被拒 1"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("status bar %s lacks %q", got, want)
+		}
+	}
+	if strings.Index(got, "读卡器") > strings.Index(got, "平台") {
+		t.Errorf("status bar %s is not in the order reader, scale, printer, platform", got)
 	}
 }
