@@ -13,7 +13,7 @@ import (
 
 // cuttingRig is a kiosk with the entry and cutting screens and an
 // operator signed in.
-func cuttingRig(t *testing.T, opts rigOptions) (*rig, *CuttingScreen) {
+func cuttingRig(t testing.TB, opts rigOptions) (*rig, *CuttingScreen) {
 	t.Helper()
 	r := newRig(t, opts)
 	cut := NewCuttingScreen(r.k, CuttingScales{Carcass: carcassScale, Pack: packScale})
@@ -27,7 +27,7 @@ func cuttingRig(t *testing.T, opts rigOptions) (*rig, *CuttingScreen) {
 }
 
 // tapOutput taps the tile of a product or by-product bin.
-func tapOutput(t *testing.T, r *rig, cut *CuttingScreen, product, byproduct string) {
+func tapOutput(t testing.TB, r *rig, cut *CuttingScreen, product, byproduct string) {
 	t.Helper()
 	for i, o := range cut.outputs {
 		if o.product == product && o.byproduct == byproduct && o.toLot == "" {

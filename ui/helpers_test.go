@@ -113,7 +113,7 @@ func (w *queueWorker) runAll() int {
 
 // rig is a kiosk in a test window over a real station and store.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	db      *store.DB
 	st      *line.Station
 	k       *Kiosk
@@ -133,7 +133,7 @@ type rigOptions struct {
 // newRig opens a database with the sample registry and products and the
 // staff, opens the sample day's shift on a station and builds a kiosk in a
 // 1024×600 test window with the kiosk theme.
-func newRig(t *testing.T, opts rigOptions) *rig {
+func newRig(t testing.TB, opts rigOptions) *rig {
 	t.Helper()
 	ctx := context.Background()
 	a := test.NewTempApp(t)
@@ -227,7 +227,7 @@ var template struct {
 	err  error
 }
 
-func copyTemplate(t *testing.T, dir string) {
+func copyTemplate(t testing.TB, dir string) {
 	t.Helper()
 	template.once.Do(func() {
 		template.dir, template.err = os.MkdirTemp("", "ui-template-")
@@ -268,7 +268,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func importSample(t *testing.T, db *store.DB) {
+func importSample(t testing.TB, db *store.DB) {
 	t.Helper()
 	ctx := context.Background()
 	data, err := os.ReadFile(samplePrefix + ".registry.json")
@@ -295,7 +295,7 @@ func importSample(t *testing.T, db *store.DB) {
 	}
 }
 
-func createStaff(t *testing.T, db *store.DB) {
+func createStaff(t testing.TB, db *store.DB) {
 	t.Helper()
 	ctx := context.Background()
 	err := db.Update(ctx, store.System, func(tx *store.Tx) error {
