@@ -267,6 +267,16 @@ func (k *Kiosk) Close() {
 	k.log.Info("kiosk stopped")
 }
 
+// Present shows the window and only then makes it full screen. Going full
+// screen before the window shows crashed fyne 2.0 under some X11 window
+// managers (fixed in 2.1), and the kiosk must never stop at boot. A
+// window manager or compositor that makes the window full screen itself
+// is fine too.
+func Present(win fyne.Window) {
+	win.Show()
+	win.SetFullScreen(true)
+}
+
 // Station returns the line service.
 func (k *Kiosk) Station() Station { return k.st }
 
@@ -352,7 +362,7 @@ func (k *Kiosk) SetLang(lang line.Lang) {
 	if k.current != nil {
 		k.current.Show()
 	} else {
-		k.login.Show()
+		k.login.retranslate()
 	}
 }
 

@@ -119,7 +119,17 @@ func TestLanguageSwitchesAtRuntime(t *testing.T) {
 	if r.k.Lang() != line.LangEN || r.k.login.prompt.Text != "Tap your name" || r.k.langBtn.Text != "中文" {
 		t.Errorf("after the switch: lang %s, prompt %q, button %q", r.k.Lang(), r.k.login.prompt.Text, r.k.langBtn.Text)
 	}
-	r.signIn("op7", testPIN)
+	// A switch halfway through the PIN keeps the user and the digits.
+	r.tapUser("op7")
+	r.pressDigits("24")
+	test.Tap(r.k.langBtn)
+	test.Tap(r.k.langBtn)
+	if got := r.k.login.prompt.Text; got != "Sarangerel, enter your PIN" {
+		t.Errorf("prompt after switching back and forth = %q", got)
+	}
+	r.pressDigits("68")
+	test.Tap(r.k.login.pad.ok)
+	r.work.runAll()
 	if got := entry.fieldNames[0].Text; got != "Ear tag" {
 		t.Errorf("entry field in English = %q", got)
 	}

@@ -73,6 +73,10 @@ type loginScreen struct {
 	pad     *PINPad
 	prompt  *widget.Label
 	content fyne.CanvasObject
+
+	// The prompt's message, kept to render it again in another language.
+	promptKey  string
+	promptData map[string]string
 }
 
 func newLoginScreen(k *Kiosk) *loginScreen {
@@ -114,6 +118,7 @@ func (s *loginScreen) load() {
 	}, func(err error) {
 		if err != nil {
 			s.k.log.Error("list users for the login", "err", err)
+			s.promptKey = ""
 			s.prompt.SetText(s.k.ErrorText(err))
 			return
 		}
@@ -207,6 +212,7 @@ func (s *loginScreen) checked(u, got User, err error) {
 	default:
 		s.k.log.Error("check PIN", "user", u.ID, "err", err)
 		s.pad.SetEnabled(true)
+		s.promptKey = ""
 		s.prompt.SetText(s.k.ErrorText(err))
 	}
 }
@@ -216,4 +222,16 @@ func (s *loginScreen) noScreen(u User) {
 	s.say("ui.login.no_screen", map[string]string{"name": u.Name})
 }
 
-func (s *loginScreen) say(key string, data map[string]string) { s.prompt.SetText(s.k.T(key, data)) }
+func (s *loginScreen) say(key string, data map[string]string) {
+	s.promptKey, s.promptData = key, data
+	s.prompt.SetText(s.k.T(key, data))
+}
+
+// retranslate draws the prompt and the tiles in the kiosk's language and
+// keeps the user picked and the digits entered.
+func (s *loginScreen) retranslate() {
+	if s.promptKey != "" {
+		s.prompt.SetText(s.k.T(s.promptKey, s.promptData))
+	}
+	s.list.Reload()
+}

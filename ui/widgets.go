@@ -19,6 +19,10 @@ import (
 // margin and is still shorter than a deliberate second press.
 const DefaultDebounce = 400 * time.Millisecond
 
+// ActionTimeout bounds an ActionButton's job, so a command stuck on the
+// database gives the button back with a timeout message.
+const ActionTimeout = 30 * time.Second
+
 // ActionButton is a button with a side effect, such as printing or
 // closing a carcass. One tap starts its job off the fyne goroutine and
 // disables the button until the job returns; taps within DefaultDebounce
@@ -71,7 +75,11 @@ func (b *ActionButton) fire() {
 	b.last, b.busy = now, true
 	b.sync()
 	job := b.job
-	b.k.work.Go(func() error { return job(b.k.ctx) }, func(err error) {
+	b.k.work.Go(func() error {
+		ctx, cancel := context.WithTimeout(b.k.ctx, ActionTimeout)
+		defer cancel()
+		return job(ctx)
+	}, func(err error) {
 		b.busy = false
 		b.sync()
 		if b.Done != nil {
