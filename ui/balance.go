@@ -21,7 +21,7 @@ type BalanceBar struct {
 	figures   line.MassFigures
 	remaining line.Mass
 	has       bool
-	reason    string // why the bar is red; empty while the balance holds
+	reason    string // the reason shown in red, empty while the balance holds
 
 	frame                   *canvas.Rectangle
 	packed, byproducts, tol *canvas.Rectangle
@@ -114,6 +114,7 @@ func (b *BalanceBar) render() {
 		b.frame.FillColor, b.frame.StrokeColor = noticeError, themeColor(ColorNameFault)
 		b.packed.FillColor, b.byproducts.FillColor = themeColor(ColorNameFault), themeColor(ColorNameFault)
 	}
+
 	if !b.has {
 		b.figuresText.SetText(k.T("ui.balance.none", nil))
 	} else {
@@ -124,6 +125,7 @@ func (b *BalanceBar) render() {
 			"remaining":  max(b.remaining, 0).String(), "tolerance": b.figures.Tolerance.String(),
 		}))
 	}
+
 	b.reasonText.SetText(b.reason)
 	// The reason names the figures that matter, so it takes their room.
 	if b.reason == "" {

@@ -20,7 +20,7 @@ type CuttingScales struct {
 	Pack    string // packs and by-products
 }
 
-// cuttingMode is what the right half of the cutting screen shows.
+// cuttingMode selects the list on the right half of the cutting screen.
 type cuttingMode int
 
 const (
@@ -516,10 +516,10 @@ func (s *CuttingScreen) renderSource() {
 	}
 }
 
-// outputTiles lists what the table may weigh for the carcass or lot
-// being cut: a lot packs only its own product; a carcass packs the
-// products that are not mixed, and fills the by-product bins, trim also
-// on to each open lot.
+// outputTiles lists the outputs the table may weigh for the carcass or lot
+// being cut. A lot packs only its own product. A carcass packs the
+// products that are not mixed and fills the by-product bins, and its trim
+// may also go on to each open lot.
 func (s *CuttingScreen) outputTiles() []outputTile {
 	var out []outputTile
 	pm := s.k.st.Products()

@@ -27,8 +27,8 @@ const (
 	// DefaultIdleLock signs the user out after five minutes without a
 	// touch, so the next person at the kiosk cannot act under their name.
 	DefaultIdleLock = 5 * time.Minute
-	// DefaultStatusInterval is how often the status bar asks for the
-	// state of devices and the outbox.
+	// DefaultStatusInterval is the period of the status bar's requests
+	// for the state of devices and the outbox.
 	DefaultStatusInterval = 2 * time.Second
 	// EventBuffer is the capacity of the kiosk's subscription to the
 	// station: at 10 readings a second from each of three scales it holds
@@ -106,10 +106,10 @@ type EventHandler interface {
 }
 
 // Scanner is a Screen that takes codes from a barcode or QR scanner. A
-// scanner of the keyboard kind types the code and then Enter; the kiosk
+// scanner of the keyboard kind types the code and then Enter. The kiosk
 // collects the characters typed outside any entry field and hands the
-// code to the screen shown, on the fyne goroutine. Nothing is handed on
-// while nobody is signed in or the washdown lock is on.
+// code to the screen shown, on the fyne goroutine. It hands on nothing
+// while no user is signed in or the washdown lock is on.
 type Scanner interface {
 	Scanned(code string)
 }
@@ -133,9 +133,10 @@ func (w goWorker) Go(job func() error, done func(error)) {
 	}()
 }
 
-// Kiosk is the frame of the touchscreen application: the top bar with the
-// navigation, the user, the language and the locks; the status bar; the
-// login; and the registered screens.
+// Kiosk is the frame of the touchscreen application. Its top bar holds the
+// navigation, the user, the language switch and the locks. Below the
+// screen shown sit the notice bar and the status bar, and the login
+// replaces the screen while no user is signed in.
 type Kiosk struct {
 	st      Station
 	users   Users
@@ -193,6 +194,8 @@ func New(win fyne.Window, cfg Config) (*Kiosk, error) {
 	}
 	k := &Kiosk{st: cfg.Station, users: cfg.Users, status: cfg.Status, clock: cfg.Clock, log: cfg.Logger,
 		idle: cfg.IdleLock, poll: cfg.StatusInterval, hold: cfg.WashdownHold, win: win, lang: cfg.Lang}
+
+	// Defaults for the zero values of Config.
 	if k.clock == nil {
 		k.clock = line.ClockFunc(time.Now)
 	}
@@ -211,6 +214,7 @@ func New(win fyne.Window, cfg Config) (*Kiosk, error) {
 	if k.lang == "" {
 		k.lang = line.LangZH
 	}
+
 	policy := cfg.Lockout
 	if policy == (LockoutPolicy{}) {
 		policy = DefaultLockout
@@ -219,6 +223,7 @@ func New(win fyne.Window, cfg Config) (*Kiosk, error) {
 		return nil, fmt.Errorf("ui: invalid lockout policy %+v: attempts must be at least 1 and 0 < lock <= max lock", policy)
 	}
 	k.lockout = newLockout(policy)
+
 	k.ctx, k.cancel = context.WithCancel(context.Background())
 	k.do = fyne.Do
 	k.work = goWorker{do: func(f func()) { k.do(f) }}
@@ -635,7 +640,7 @@ func (k *Kiosk) every(period time.Duration, f func()) {
 	}
 }
 
-// pollStatus asks for the status off the fyne goroutine and shows it.
+// pollStatus requests the status off the fyne goroutine and shows it.
 func (k *Kiosk) pollStatus() {
 	report := k.printerReport()
 	if k.status != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // lockout counts wrong PINs per user and locks a user out as its policy
-// says. It lives in memory, so a restart of the kiosk clears it.
+// sets. It lives in memory, so a restart of the kiosk clears it.
 //
 // NOTE: a person who can restart the kiosk gets a fresh count each time;
 // with 5 attempts a round and a restart taking about a minute, a 4-digit
@@ -217,7 +217,7 @@ func (s *loginScreen) checked(u, got User, err error) {
 	}
 }
 
-// noScreen tells a user whose role has no screen registered.
+// noScreen shows a signed-in user that their role has no screen here.
 func (s *loginScreen) noScreen(u User) {
 	s.say("ui.login.no_screen", map[string]string{"name": u.Name})
 }

@@ -55,8 +55,8 @@ type Station interface {
 
 var _ Station = (*line.Station)(nil)
 
-// Role is what a user may do at the station. The values are the store's
-// role names.
+// Role is a user's set of permissions at the station. The values are the
+// store's role names.
 type Role string
 
 // Roles.
@@ -134,9 +134,9 @@ type LinkStatus struct {
 	Kind LinkKind
 	ID   string // the id in the configuration, such as "hook-1"
 	OK   bool
-	// Problem says what is wrong when OK is false, in words the floor
-	// understands: the ui.status.problem.* keys, or keys of the caller's
-	// own catalog.
+	// Problem names the fault when OK is false, in words for the floor.
+	// Use the ui.status.problem.* keys or keys of the caller's own
+	// catalog.
 	Problem Message
 	Since   time.Time // when the link entered its current state; zero if unknown
 }
@@ -149,7 +149,7 @@ type OutboxStatus struct {
 	Problem  Message // the last upload error, empty when uploads work
 }
 
-// StatusReport is what the status bar shows.
+// StatusReport is the content of the status bar.
 type StatusReport struct {
 	Links  []LinkStatus
 	Outbox OutboxStatus
@@ -157,7 +157,9 @@ type StatusReport struct {
 
 // StatusSource reports the state of devices, the platform link and the
 // outbox. The kiosk calls Status every Config.StatusInterval off the fyne
-// goroutine; it must return quickly and never wait for a device.
+// goroutine, with a context that ends after one interval. An
+// implementation returns the last state it knows instead of waiting for a
+// device.
 type StatusSource interface {
 	Status(ctx context.Context) StatusReport
 }

@@ -64,19 +64,19 @@ func (t *Theme) Font(s fyne.TextStyle) fyne.Resource {
 	return t.regular
 }
 
-// Colors of the theme. Contrast of text on its ground is at least 7:1
-// (WCAG AAA), except disabled text at 4.6:1.
+// Colors of the theme. Text has a contrast of at least 7:1 (WCAG 2
+// level AAA) on the grounds it is drawn on, except disabled text at 5.5:1.
 var (
 	black       = color.NRGBA{0x00, 0x00, 0x00, 0xff}
 	white       = color.NRGBA{0xff, 0xff, 0xff, 0xff}
 	ground      = color.NRGBA{0xf4, 0xf4, 0xf0, 0xff}
 	buttonFace  = color.NRGBA{0xd8, 0xdc, 0xe2, 0xff}
 	primaryBlue = color.NRGBA{0x0a, 0x3d, 0x7a, 0xff}
-	alertRed    = color.NRGBA{0xb0, 0x00, 0x00, 0xff}
+	alertRed    = color.NRGBA{0x96, 0x00, 0x00, 0xff}
 	stableGreen = color.NRGBA{0x00, 0x60, 0x28, 0xff}
-	movingAmber = color.NRGBA{0x8a, 0x4b, 0x00, 0xff}
+	movingAmber = color.NRGBA{0x73, 0x40, 0x00, 0xff}
 	barGrey     = color.NRGBA{0x1e, 0x23, 0x2b, 0xff}
-	greyText    = color.NRGBA{0x6b, 0x6b, 0x6b, 0xff}
+	greyText    = color.NRGBA{0x59, 0x59, 0x59, 0xff}
 )
 
 // Color returns the kiosk's colours; variant is ignored.

@@ -25,8 +25,8 @@ const ActionTimeout = 30 * time.Second
 
 // ActionButton is a button with a side effect, such as printing or
 // closing a carcass. One tap starts its job off the fyne goroutine and
-// disables the button until the job returns; taps within DefaultDebounce
-// of the one that started a job are ignored, so a double-firing touch
+// disables the button until the job returns. It ignores taps within
+// DefaultDebounce of the one that started a job, so a double-firing touch
 // panel cannot run the job twice. Done, if set, receives the job's error
 // on the fyne goroutine.
 type ActionButton struct {
@@ -102,7 +102,7 @@ func atLeastTouch(s fyne.Size) fyne.Size {
 
 // TouchButton is a plain button of at least TouchTarget square for
 // actions without a side effect outside the screen, such as paging or
-// switching the language. It tells the kiosk that someone is there.
+// switching the language. Each press postpones the idle lock.
 type TouchButton struct {
 	widget.Button
 	k *Kiosk
