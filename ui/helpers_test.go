@@ -83,11 +83,24 @@ func (u storeUsers) CheckPIN(ctx context.Context, id, pin string) (User, error) 
 	return User{ID: x.ID, Name: x.Name, Role: Role(x.Role)}, nil
 }
 
-// testClock is a clock the test moves by hand.
-type testClock struct{ t time.Time }
+// testClock is a clock the test moves by hand. The station's Run
+// goroutine reads it too.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *testClock) Now() time.Time          { return c.t }
-func (c *testClock) Advance(d time.Duration) { c.t = c.t.Add(d) }
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 // queueWorker keeps jobs until the test runs them, so a test sees a button
 // while its job is pending and runs everything on its own goroutine.
