@@ -27,8 +27,9 @@ const (
 
 // CharPad is an on-screen keypad for codes such as a certificate number,
 // a sample id or a pack serial, shown above the keys. It takes the
-// characters of its key set only, up to Max, so the floor never needs a
-// keyboard. OnChange, if set, receives the text after every key.
+// characters of its key set only, up to its maximum length, so the floor
+// never needs a keyboard. OnChange, if set, receives the text after every
+// key.
 type CharPad struct {
 	widget.BaseWidget
 	OnChange func(text string)
@@ -144,7 +145,7 @@ type padDialog struct {
 	pad     *CharPad
 	ok      *TouchButton
 	cancel  *TouchButton
-	problem *widget.Label
+	problem *widget.Label // the title, or why the text was not taken
 	pop     *widget.PopUp
 }
 
@@ -155,24 +156,26 @@ func openPadDialog(k *Kiosk, title, keys string, maxLen int, text string, accept
 	d := &padDialog{pad: NewCharPad(k, keys, maxLen)}
 	d.pad.Relabel()
 	d.pad.SetText(text)
-	heading := widget.NewLabel(title)
-	heading.TextStyle.Bold = true
-	d.problem = widget.NewLabel("")
-	d.problem.Importance = widget.DangerImportance
-	d.problem.Hide()
-	d.pad.OnChange = func(string) { d.problem.Hide() }
+	// The heading turns into the problem when the text is not taken, and
+	// the buttons stand beside the pad, so its rows keep their touch
+	// height on a 600-unit panel.
+	d.problem = newTitleLabel()
+	d.problem.SetText(title)
+	d.pad.OnChange = func(string) {
+		d.problem.Importance = widget.MediumImportance
+		d.problem.SetText(title)
+	}
 	d.ok = NewTouchButton(k, k.T("ui.office.ok", nil), theme.ConfirmIcon(), func() {
 		if key := accept(d.pad.Text()); key != "" {
+			d.problem.Importance = widget.DangerImportance
 			d.problem.SetText(k.T(key, nil))
-			d.problem.Show()
 			return
 		}
 		d.pop.Hide()
 	})
 	d.ok.Importance = widget.HighImportance
 	d.cancel = NewTouchButton(k, k.T("ui.office.cancel", nil), nil, func() { d.pop.Hide() })
-	top := container.NewVBox(heading, d.problem)
-	content := container.NewBorder(top, container.NewGridWithColumns(2, d.cancel, d.ok), nil, nil, d.pad)
+	content := container.NewBorder(d.problem, nil, nil, container.NewVBox(d.ok, d.cancel), d.pad)
 	bg := canvas.NewRectangle(themeColor(ColorNameTile))
 	d.pop = widget.NewModalPopUp(container.NewStack(bg, container.NewPadded(content)), k.win.Canvas())
 	d.pop.Show()

@@ -29,12 +29,12 @@ type QualityScreen struct {
 	rec   Records
 	shown bool
 
-	holds      *holdsSection
-	inspection *inspectionSection
-	lab        *labSection
-	labels     *labelsSection
-	sections   []qualitySection
-	current    qualitySection
+	holds       *holdsSection
+	inspection  *inspectionSection
+	lab         *labSection
+	labels      *labelsSection
+	sections    []qualitySection
+	current     qualitySection
 	railButtons []*TouchButton
 
 	body    *fyne.Container

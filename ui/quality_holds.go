@@ -47,13 +47,13 @@ type holdsSection struct {
 	picked    string
 	decisions []line.DecisionRecord
 
-	list      *PagedList
-	title     *widget.Label
-	subtitle  *widget.Label
-	reasons   *PagedList
-	release   *TouchButton
-	block     *TouchButton
-	body      fyne.CanvasObject
+	list     *PagedList
+	title    *widget.Label
+	subtitle *widget.Label
+	reasons  *PagedList
+	release  *TouchButton
+	block    *TouchButton
+	body     fyne.CanvasObject
 }
 
 func newHoldsSection(s *QualityScreen) *holdsSection {

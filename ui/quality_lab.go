@@ -44,14 +44,14 @@ type labSection struct {
 	method       int
 	args         shared[labArgs]
 
-	list          *PagedList
-	title         *widget.Label
-	sampleBtn     *TouchButton
-	analyteTiles  []*Tile
-	methodTiles   []*Tile
-	negative      *ActionButton
-	positive      *TouchButton
-	body          fyne.CanvasObject
+	list         *PagedList
+	title        *widget.Label
+	sampleBtn    *TouchButton
+	analyteTiles []*Tile
+	methodTiles  []*Tile
+	negative     *ActionButton
+	positive     *TouchButton
+	body         fyne.CanvasObject
 
 	pad     *padDialog     // the sample pad opened last, for tests
 	confirm *confirmDialog // the confirmation of a positive result opened last, for tests
