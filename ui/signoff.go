@@ -38,8 +38,9 @@ type SignOffScreen struct {
 	k       *Kiosk
 	svc     SignOffService
 	shown   bool
-	stage   signOffStage
-	summary *BatchSummary
+	stage    signOffStage
+	summary  *BatchSummary
+	blockers []Explanation
 	pin     string
 	args    shared[signOffArgs]
 
@@ -193,6 +194,7 @@ func (s *SignOffScreen) load() {
 	batch := s.batch()
 	maxLoss := k.Station().Rules().MaxLossBP
 	var summary BatchSummary
+	var blockers []Explanation
 	s.reload.Disable()
 	k.work.Go(func() error {
 		ctx, cancel := context.WithTimeout(k.ctx, readTimeout)
@@ -202,14 +204,15 @@ func (s *SignOffScreen) load() {
 			return err
 		}
 		summary = SummarizeBatch(f, maxLoss)
-		return nil
+		blockers, err = s.svc.Blockers(ctx, batch)
+		return err
 	}, func(err error) {
 		s.reload.Enable()
 		if err != nil {
 			k.ShowError(err)
 			return
 		}
-		s.summary = &summary
+		s.summary, s.blockers = &summary, blockers
 		if s.certPad.Text() == "" && summary.Certificate != "" {
 			s.certPad.SetText(summary.Certificate)
 		}
@@ -300,15 +303,21 @@ func (s *SignOffScreen) renderSummary() {
 	s.attention.Reload()
 }
 
-// attentionNotes lists what the veterinarian should look at: held
-// carcasses first, which keep the batch from being signed, then positive
-// lab results, mass balance outliers, carcasses not inspected and the
-// head counts of each consignment.
+// attentionNotes lists what the veterinarian should look at: what keeps
+// the batch from being signed first (the service's blockers, or the held
+// carcasses when it gives none), then positive lab results, mass balance
+// outliers, carcasses not inspected and the head counts of each
+// consignment.
 func (s *SignOffScreen) attentionNotes(sum *BatchSummary) []string {
 	k := s.k
 	var notes []string
-	for _, c := range sum.OpenHolds {
-		notes = append(notes, k.T("ui.office.signoff.note.held", map[string]string{"carcass": c}))
+	for _, b := range s.blockers {
+		notes = append(notes, k.T("ui.office.signoff.note.blocker", map[string]string{"reason": b.Text(k.Lang())}))
+	}
+	if len(s.blockers) == 0 {
+		for _, c := range sum.OpenHolds {
+			notes = append(notes, k.T("ui.office.signoff.note.held", map[string]string{"carcass": c}))
+		}
 	}
 	for _, r := range sum.LabResults {
 		if r.Result == line.LabPositive {

@@ -16,6 +16,11 @@ type SignOffService interface {
 	// BatchFacts returns every fact of a batch, for the summary.
 	BatchFacts(ctx context.Context, batch line.BatchID) (*line.BatchFacts, error)
 
+	// Blockers returns what keeps the batch from being signed now, such
+	// as held carcasses or open cuttings, each with its text for the
+	// veterinarian; none when the sign-off may go ahead.
+	Blockers(ctx context.Context, batch line.BatchID) ([]Explanation, error)
+
 	// SignOff checks the batch, records the product certificate number,
 	// signs the batch document with the station's key and the
 	// veterinarian's key unlocked by req.PIN, seals it and queues it for
@@ -29,6 +34,12 @@ type SignOffService interface {
 	SignOff(ctx context.Context, req SignOffRequest, progress func(SignOffProgress)) (SignOffResult, error)
 }
 
+// Explanation is a reason shown to a person, such as a *line.Refusal or a
+// *SignOffRefusal, rendered in the language on screen.
+type Explanation interface {
+	Text(lang line.Lang) string
+}
+
 // SignOffRequest holds the values the veterinarian enters to sign a batch.
 type SignOffRequest struct {
 	Batch       line.BatchID
@@ -37,21 +48,21 @@ type SignOffRequest struct {
 	PIN         string // unlocks the veterinarian's signing key
 }
 
-// SignOffStep is one step of a sign-off, in the order they run.
+// SignOffStep is one step of a sign-off, in the order they run. The
+// values are the station's names of its sign-off steps.
 type SignOffStep string
 
 // Sign-off steps. Each has a label in the catalogs under
 // "ui.office.signoff.step.<step>".
 const (
-	StepCheck       SignOffStep = "check"       // the batch may be signed: nothing held, the PIN and role are right
-	StepCertificate SignOffStep = "certificate" // the certificate number is recorded and the batch is under review
-	StepBuild       SignOffStep = "build"       // the batch document is built and checked
-	StepSign        SignOffStep = "sign"        // the document is signed
-	StepSeal        SignOffStep = "seal"        // the signed document is sealed and queued for upload
+	StepCheck  SignOffStep = "checking" // nothing keeps the batch from being signed
+	StepReview SignOffStep = "review"   // the batch is closed to the line and the certificate recorded
+	StepSign   SignOffStep = "signing"  // the document is built, checked and signed
+	StepSeal   SignOffStep = "sealing"  // the signed document is sealed and queued for upload
 )
 
 // SignOffSteps lists the steps in order, for the progress display.
-var SignOffSteps = []SignOffStep{StepCheck, StepCertificate, StepBuild, StepSign, StepSeal}
+var SignOffSteps = []SignOffStep{StepCheck, StepReview, StepSign, StepSeal}
 
 // SignOffProgress reports the step a sign-off has reached.
 type SignOffProgress struct {

@@ -69,6 +69,28 @@ func (s *storeSignOff) BatchFacts(ctx context.Context, batch line.BatchID) (*lin
 	return s.db.BatchFacts(ctx, batch.String())
 }
 
+func (s *storeSignOff) Blockers(ctx context.Context, batch line.BatchID) ([]Explanation, error) {
+	facts, err := s.db.BatchFacts(ctx, batch.String())
+	if err != nil {
+		return nil, err
+	}
+	var out []Explanation
+	for _, r := range s.blockers(facts) {
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// blockers refuses a batch with held carcasses.
+func (s *storeSignOff) blockers(facts *line.BatchFacts) []*SignOffRefusal {
+	summary := SummarizeBatch(facts, s.st.Rules().MaxLossBP)
+	if len(summary.OpenHolds) == 0 {
+		return nil
+	}
+	return []*SignOffRefusal{{Reason: RefusedSignHeld, Data: map[string]string{
+		"count": strconv.Itoa(len(summary.OpenHolds)), "carcasses": strings.Join(summary.OpenHolds, "、")}}}
+}
+
 func (s *storeSignOff) SignOff(ctx context.Context, req SignOffRequest, progress func(SignOffProgress)) (SignOffResult, error) {
 	step := func(st SignOffStep) {
 		if progress != nil {
@@ -88,10 +110,8 @@ func (s *storeSignOff) SignOff(ctx context.Context, req SignOffRequest, progress
 	default:
 		return SignOffResult{}, &SignOffRefusal{Reason: RefusedSignState, Data: map[string]string{"state": string(facts.State)}}
 	}
-	summary := SummarizeBatch(facts, s.st.Rules().MaxLossBP)
-	if len(summary.OpenHolds) > 0 {
-		return SignOffResult{}, &SignOffRefusal{Reason: RefusedSignHeld, Data: map[string]string{
-			"count": strconv.Itoa(len(summary.OpenHolds)), "carcasses": strings.Join(summary.OpenHolds, "、")}}
+	if blockers := s.blockers(facts); len(blockers) > 0 {
+		return SignOffResult{}, blockers[0]
 	}
 	if !ValidCertificate(req.Certificate) {
 		return SignOffResult{}, &SignOffRefusal{Reason: RefusedSignCertificate, Data: map[string]string{"certificate": req.Certificate}}
@@ -107,7 +127,7 @@ func (s *storeSignOff) SignOff(ctx context.Context, req SignOffRequest, progress
 	}
 
 	// Put the batch under review with the certificate number.
-	step(StepCertificate)
+	step(StepReview)
 	err = s.db.Update(ctx, store.Actor(req.Vet), func(tx *store.Tx) error {
 		b, err := tx.Batch(id)
 		if err != nil {
@@ -127,8 +147,8 @@ func (s *storeSignOff) SignOff(ctx context.Context, req SignOffRequest, progress
 		return SignOffResult{}, err
 	}
 
-	// Build the document and check it as the platform will.
-	step(StepBuild)
+	// Build the document, check it as the platform will and sign it.
+	step(StepSign)
 	if facts, err = s.db.BatchFacts(ctx, id); err != nil {
 		return SignOffResult{}, err
 	}
@@ -149,7 +169,6 @@ func (s *storeSignOff) SignOff(ctx context.Context, req SignOffRequest, progress
 	}
 
 	// Sign with the station's key and the veterinarian's.
-	step(StepSign)
 	signed, err := sign.Sign(body, s.now(),
 		sign.Signer{Key: s.station}, sign.Signer{Key: s.inspector, PIN: []byte(req.PIN)})
 	if errors.Is(err, sign.ErrWrongPIN) {

@@ -81,7 +81,7 @@ func TestSignOffSummary(t *testing.T) {
 	if len(s.notes) == 0 {
 		t.Fatal("no notes")
 	}
-	containsAll(t, "first note", s.notes[0], held.Number, "仍被扣留")
+	containsAll(t, "first note", s.notes[0], "不能签发", held.Number, "扣留")
 	r.assertScreen("signoff_summary_zh.png")
 }
 
