@@ -56,6 +56,7 @@ type qualitySection interface {
 var (
 	_ Screen       = (*QualityScreen)(nil)
 	_ EventHandler = (*QualityScreen)(nil)
+	_ Scanner      = (*QualityScreen)(nil)
 )
 
 // NewQualityScreen returns the quality screen of the kiosk.

@@ -35,14 +35,14 @@ type signOffArgs struct {
 // and the sign-off with its progress. A refusal shows its reason, and
 // the veterinarian goes back to the summary to fix it.
 type SignOffScreen struct {
-	k       *Kiosk
-	svc     SignOffService
-	shown   bool
+	k        *Kiosk
+	svc      SignOffService
+	shown    bool
 	stage    signOffStage
 	summary  *BatchSummary
 	blockers []Explanation
-	pin     string
-	args    shared[signOffArgs]
+	pin      string
+	args     shared[signOffArgs]
 
 	// Summary.
 	figures   *widget.Label
