@@ -336,3 +336,25 @@ func TestQualityReprintAndVoid(t *testing.T) {
 		t.Errorf("the printer got %d jobs after the void, want %d", n, printed+1)
 	}
 }
+
+func TestQualityScannedCarcass(t *testing.T) {
+	r, q, held := newQualityRig(t, rigOptions{}, "qa1")
+	clean := r.st.Snapshot().Carcasses[0].Number
+
+	// In the labels section a scanned carcass number picks its label.
+	test.Tap(q.railButtons[3])
+	r.k.Scan(clean)
+	r.settle()
+	if q.labels.serial != clean {
+		t.Errorf("labels section picked %q after scanning %s", q.labels.serial, clean)
+	}
+
+	// In the holds section only a held carcass can be picked.
+	test.Tap(q.railButtons[0])
+	r.settle()
+	r.k.Scan(clean)
+	if q.holds.picked != held.Number {
+		t.Errorf("holds section picked %q after scanning the carcass that is not held", q.holds.picked)
+	}
+	containsAll(t, "notice", r.k.notice.Text(), clean, "未被扣留")
+}
