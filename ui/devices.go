@@ -207,7 +207,7 @@ func rawRows(c RawChunk) []string {
 	return rows
 }
 
-// linkText says whether a device works, and what is wrong when it does
+// linkText describes whether a device works, and what is wrong when it does
 // not.
 func (s *DevicesScreen) linkText(l LinkStatus) string {
 	if l.OK {

@@ -33,7 +33,7 @@ func ReasonText(reason string, extras ...string) string {
 	return compose(line.LangZH, "；") + " (" + compose(line.LangEN, "; ") + ")"
 }
 
-// reasonDialog asks for the reason of a release, block, reprint or void
+// reasonDialog prompts for the reason of a release, block, reprint or void
 // without a keyboard: one reason from preset tiles and any of the preset
 // phrases as extras. Its confirm button runs the action with the composed
 // reason; on success the dialog closes, and a refusal or failure stays in
@@ -182,7 +182,7 @@ func (d *reasonDialog) showProblem(err error) {
 
 func (d *reasonDialog) close() { d.pop.Hide() }
 
-// confirmDialog asks a person to confirm an action that cannot be taken
+// confirmDialog prompts a person to confirm an action that cannot be taken
 // back, such as a positive lab result that blocks carcasses.
 type confirmDialog struct {
 	confirm *ActionButton

@@ -162,7 +162,7 @@ func (s *OutboxScreen) stateText(b BatchUpload) string {
 	return s.k.T("ui.office.upload."+string(b.Upload), nil)
 }
 
-// detailLines says everything known of a batch's upload.
+// detailLines describes everything known of a batch's upload.
 func (s *OutboxScreen) detailLines(b BatchUpload) []string {
 	k := s.k
 	at := func(t time.Time) string { return t.Format("01-02 15:04:05") }

@@ -28,7 +28,7 @@ var (
 	}
 )
 
-// inspectionArgs are what the pass button's job records.
+// inspectionArgs hold the carcass and user the pass button's job records.
 type inspectionArgs struct {
 	actor   string
 	carcass string
@@ -228,7 +228,7 @@ func (n *inspectionSection) sync() {
 	}
 }
 
-// openCondemn asks for the finding of a partial or whole condemnation.
+// openCondemn prompts for the finding of a partial or whole condemnation.
 // A partial one records the picked scale's steady weight as the weighing
 // of the condemned parts, taken when the dialog opens and named in its
 // title.

@@ -23,7 +23,7 @@ var (
 // maxSample is the longest sample id the pad takes.
 const maxSample = 24
 
-// labArgs are what the record buttons' jobs record.
+// labArgs hold the result the record buttons' jobs store.
 type labArgs struct {
 	actor string
 	test  line.LabTest
@@ -141,7 +141,7 @@ func (l *labSection) handle(ev line.Event) {
 	}
 }
 
-// resultSummary says what was found in a consignment's samples so far.
+// resultSummary describes what was found in a consignment's samples so far.
 func (l *labSection) resultSummary(id string) string {
 	k := l.s.k
 	var parts []string

@@ -107,7 +107,8 @@ func (l *labelsSection) handle(ev line.Event) {
 // Link, a carcass number or a pack serial.
 func (l *labelsSection) scanned(code string) { l.pick(scannedCarcass(code)) }
 
-// pick shows the print jobs of a label; an empty serial asks for one.
+// pick shows the print jobs of a label, or a prompt for one when serial
+// is empty.
 func (l *labelsSection) pick(serial string) {
 	k := l.s.k
 	l.serial = serial

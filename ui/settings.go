@@ -104,7 +104,7 @@ func (s *SettingsScreen) read(job func(ctx context.Context) error, done func(err
 	}, done)
 }
 
-// saved tells the admin that a change was stored, or why not.
+// saved shows the admin that a change was stored, or why not.
 func (s *SettingsScreen) saved(err error) {
 	if err != nil {
 		s.k.ShowError(err)
@@ -114,7 +114,7 @@ func (s *SettingsScreen) saved(err error) {
 	s.current.show()
 }
 
-// pinDialog asks for a new PIN twice on a PIN pad and stores it with its
+// pinDialog prompts for a new PIN twice on a PIN pad and stores it with its
 // save button once both entries match.
 type pinDialog struct {
 	k      *Kiosk

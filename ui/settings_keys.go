@@ -108,7 +108,7 @@ func (ks *keysSection) render() {
 	ks.args.set(keyArgs{actor: ks.s.k.Actor(), algorithm: keyAlgorithms[ks.algorithm]})
 }
 
-// openInspector asks for the veterinarian's PIN twice and makes an
+// openInspector prompts for the veterinarian's PIN twice and makes an
 // inspector key encrypted under it.
 func (ks *keysSection) openInspector() {
 	k := ks.s.k

@@ -199,7 +199,7 @@ func (u *usersSection) openRename() {
 		})
 }
 
-// openNew asks for the id of a new user, then for the name.
+// openNew prompts for the id of a new user, then for the name.
 func (u *usersSection) openNew() {
 	k := u.s.k
 	u.s.pad = openPadDialog(k, k.T("ui.office.settings.id_title", nil), KeysUserID, maxUserID, "",
