@@ -24,7 +24,7 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 		return &usageError{key: "sign.keys_args"}
 	}
 	fset := flag.NewFlagSet("keys new", flag.ContinueOnError)
-	roleName := fset.String("role", "", "`role` of the key: station or inspector")
+	roleName := fset.String("role", "", "`role` of the key: station, inspector or platform")
 	algName := fset.String("alg", "", "signature `algorithm`: ed25519 or sm2")
 	outDir := fset.String("out", "", "`directory` that receives <kid>.key and <kid>.pem; created when missing")
 	pinFile := fset.String("pin-file", "", "`file` holding the veterinarian's PIN on one line; required for an inspector key")
@@ -45,8 +45,8 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 		return &usageError{key: "sign.out_required"}
 	case role == sign.RoleInspector && *pinFile == "":
 		return &usageError{key: "sign.pin_file_required"}
-	case role == sign.RoleStation && *pinFile != "":
-		return &usageError{key: "sign.pin_file_station"}
+	case role != sign.RoleInspector && *pinFile != "":
+		return &usageError{key: "sign.pin_file_station", data: map[string]string{"role": string(role)}}
 	}
 
 	var pin []byte

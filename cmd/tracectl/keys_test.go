@@ -105,6 +105,36 @@ func TestKeysNewInspector(t *testing.T) {
 	}
 }
 
+func TestKeysNewPlatform(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	code, stdout, stderr := runKeysNew(t, "--role", "platform", "--alg", "sm2", "--out", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	kid := strings.TrimSpace(stdout)
+	for _, want := range []string{"Wrote the platform key " + kid, "已生成平台密钥 " + kid, "Give the public key to every plant"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	key, err := sign.ReadPrivateKeyFile(filepath.Join(dir, kid+".key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key.Role() != sign.RolePlatform || key.Encrypted() {
+		t.Errorf("key file holds a %s key, encrypted=%v; want an unencrypted platform key", key.Role(), key.Encrypted())
+	}
+
+	pin := filepath.Join(t.TempDir(), "pin")
+	if err := os.WriteFile(pin, []byte("482916\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runKeysNew(t, "--role", "platform", "--alg", "sm2", "--out", dir, "--pin-file", pin)
+	if code != exitInvalid || !strings.Contains(stderr, "a platform key signs without a person present") || !strings.Contains(stderr, "平台密钥在无人值守时签名") {
+		t.Errorf("platform key with --pin-file: exit %d\n%s", code, stderr)
+	}
+}
+
 func TestKeysNewRejects(t *testing.T) {
 	dir := t.TempDir()
 	goodPIN := filepath.Join(dir, "pin")
@@ -127,7 +157,7 @@ func TestKeysNewRejects(t *testing.T) {
 	}{
 		{"NoSubcommand", []string{"keys"}, "keys new --role"},
 		{"OtherSubcommand", []string{"keys", "list"}, "keys new --role"},
-		{"NoRole", []string{"keys", "new", "--alg", "sm2", "--out", out}, "--role must be station or inspector"},
+		{"NoRole", []string{"keys", "new", "--alg", "sm2", "--out", out}, "--role must be station, inspector or platform"},
 		{"UnknownRole", []string{"keys", "new", "--role", "vet", "--alg", "sm2", "--out", out}, "not vet"},
 		{"UnknownAlg", []string{"keys", "new", "--role", "station", "--alg", "rsa", "--out", out}, "--alg 只能是 ed25519 或 sm2，不能是 rsa"},
 		{"NoOut", []string{"keys", "new", "--role", "station", "--alg", "sm2"}, "--out DIR is required"},

@@ -7,7 +7,7 @@
 //	tracectl [--data DIR] journal verify
 //	tracectl decode tag|scale|printer-status [flags] < CAPTURE
 //	tracectl probe scale|reader|printer [flags]
-//	tracectl keys new --role station|inspector --alg ed25519|sm2 --out DIR [--pin-file F]
+//	tracectl keys new --role station|inspector|platform --alg ed25519|sm2 --out DIR [--pin-file F]
 //	tracectl label pack|carcass|carton [flags] --out DIR
 //	tracectl [--data DIR] batch export --batch ID --out FILE
 //	tracectl batch verify FILE --keys DIR [--epcis-schema PATH]
@@ -23,7 +23,8 @@
 // commissioning; probe shows what a live device sends. label writes a
 // label's ZPL and PNG preview for test prints.
 //
-// keys new makes a signing key for batch documents and prints its kid.
+// keys new makes a signing key for batch documents, or the platform's
+// key for receipts, and prints its kid.
 // replay --seal also signs off the replayed batch and seals its signed
 // document into the outbox. batch export writes that document as sent.
 // batch verify checks a signed document offline, as the platform does.
@@ -243,8 +244,9 @@ commands:
         validate a product master and load it into the database
   journal verify
         check the journal's hash chain and every journaled row against it
-  keys new --role station|inspector --alg ed25519|sm2 --out DIR [--pin-file FILE]
-        make a key for signing batch documents: write DIR/<kid>.key and
+  keys new --role station|inspector|platform --alg ed25519|sm2 --out DIR [--pin-file FILE]
+        make a key for signing batch documents (station, inspector) or
+        the platform's receipts (platform): write DIR/<kid>.key and
         DIR/<kid>.pem and print the kid; an inspector key is encrypted
         under the PIN in FILE; existing files are never replaced
   batch export --batch ID --out FILE

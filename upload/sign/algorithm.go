@@ -89,19 +89,25 @@ const (
 	// RoleInspector is the resident official veterinarian's personal
 	// key: the veterinarian reviewed and signed off the batch.
 	RoleInspector Role = "inspector"
+
+	// RolePlatform is the league platform's key. It signs the receipts
+	// the platform returns for delivered batches, never a batch.
+	RolePlatform Role = "platform"
 )
 
-// Roles lists the roles, in the order a batch document carries them.
+// Roles lists the roles of the batch signatures, in the order a batch
+// document carries them.
 var Roles = []Role{RoleStation, RoleInspector}
 
-// ParseRole returns the role named s ("station" or "inspector").
+// ParseRole returns the role named s: "station", "inspector" or
+// "platform".
 func ParseRole(s string) (Role, error) {
-	for _, r := range Roles {
+	for _, r := range []Role{RoleStation, RoleInspector, RolePlatform} {
 		if string(r) == s {
 			return r, nil
 		}
 	}
-	return "", fmt.Errorf("unknown key role %q, want station or inspector", s)
+	return "", fmt.Errorf("unknown key role %q, want station, inspector or platform", s)
 }
 
 // algorithmOfPublicKey returns the algorithm of a parsed public key, or

@@ -358,8 +358,8 @@ type KeyPair struct {
 }
 
 // GenerateKey makes a new key for role. An inspector key is encrypted
-// under pin, so pin is required. A station key signs unattended, so it
-// is stored unencrypted and pin must be empty.
+// under pin, so pin is required. Station and platform keys sign
+// unattended, so they are stored unencrypted and pin must be empty.
 func GenerateKey(role Role, alg Algorithm, pin []byte) (*KeyPair, error) {
 	if _, err := ParseRole(string(role)); err != nil {
 		return nil, err
@@ -367,8 +367,8 @@ func GenerateKey(role Role, alg Algorithm, pin []byte) (*KeyPair, error) {
 	switch {
 	case role == RoleInspector && len(pin) == 0:
 		return nil, fmt.Errorf("inspector key: %w", ErrPINRequired)
-	case role == RoleStation && len(pin) != 0:
-		return nil, errors.New("a station key signs without a person present, so it takes no PIN")
+	case role != RoleInspector && len(pin) != 0:
+		return nil, fmt.Errorf("a %s key signs without a person present, so it takes no PIN", role)
 	}
 	if len(pin) != 0 {
 		if err := ValidatePIN(pin); err != nil {

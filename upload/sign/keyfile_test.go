@@ -87,6 +87,7 @@ func TestGenerateKeyPINRules(t *testing.T) {
 		{"LetterInPIN", sign.RoleInspector, []byte("12a4"), sign.ErrInvalidPIN},
 		{"NewlineInPIN", sign.RoleInspector, []byte("1234\n"), sign.ErrInvalidPIN},
 		{"StationWithPIN", sign.RoleStation, testPIN, nil},
+		{"PlatformWithPIN", sign.RolePlatform, testPIN, nil},
 		{"UnknownRole", sign.Role("admin"), nil, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -248,6 +248,41 @@ func TestVerifyWrongRole(t *testing.T) {
 	}
 }
 
+func TestVerifyPlatformRole(t *testing.T) {
+	k := MustKeys(t, sign.Ed25519, sign.SM2)
+	platformPair, platform := MustGenerate(t, sign.RolePlatform, sign.SM2, nil)
+	if platform.Encrypted() {
+		t.Error("a platform key is encrypted, want it stored for unattended signing")
+	}
+	receipts, err := sign.NewKeySet(MustPublic(t, platformPair))
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt, err := sign.Sign([]byte(`{"format":"receipt"}`), signedAt, sign.Signer{Key: platform})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := sign.Verify(receipt, receipts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Check(sign.RolePlatform); err != nil {
+		t.Errorf("platform signature: %v", err)
+	}
+
+	// Ensure a platform signature does not stand in for a station's.
+	if err := k.set.Add(MustPublic(t, platformPair)); err != nil {
+		t.Fatal(err)
+	}
+	jws, err := sign.Sign(samplePayload, signedAt, sign.Signer{Key: platform}, sign.Signer{Key: k.inspector, PIN: testPIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sign.VerifyBatch(jws, k.set); err == nil || !strings.Contains(err.Error(), "no verified station signature") {
+		t.Errorf("platform and inspector signatures: error = %v, want a missing station signature", err)
+	}
+}
+
 func TestVerifyExtraSignature(t *testing.T) {
 	k := MustKeys(t, sign.Ed25519, sign.Ed25519)
 	_, extra := MustGenerate(t, sign.RoleStation, sign.Ed25519, nil)
