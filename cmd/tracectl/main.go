@@ -11,6 +11,8 @@
 //	tracectl label pack|carcass|carton [flags] --out DIR
 //	tracectl [--data DIR] batch export --batch ID --out FILE
 //	tracectl batch verify FILE --keys DIR [--epcis-schema PATH]
+//	tracectl [--data DIR] upload --platform URL [--platform-key F] [--cert F --key F] [--ca F] [--all]
+//	tracectl [--data DIR] outbox
 //
 // check replays a recorded slaughter day through the rules without devices
 // or a database. replay records the same day through the station service
@@ -29,10 +31,14 @@
 // document into the outbox. batch export writes that document as sent.
 // batch verify checks a signed document offline, as the platform does.
 //
+// upload makes one pass of the upload worker over the outbox; outbox
+// prints one line per sealed document with its upload state.
+//
 // Exit status: 0 on success, 2 when the input or the command line is
 // invalid, 3 when journal verify finds a mismatch, 1 on any other failure,
-// including device output that decode cannot decode, a refused sign-off
-// and a document that batch verify does not verify.
+// including device output that decode cannot decode, a refused sign-off,
+// a document that batch verify does not verify and an upload pass with a
+// failed or rejected document.
 package main
 
 import (
@@ -123,6 +129,10 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 			err = runLabel(args[1:], stdout)
 		case "batch":
 			err = runBatch(g, args[1:], stdout)
+		case "upload":
+			err = runUpload(g, args[1:], stdout, stderr)
+		case "outbox":
+			err = runOutbox(g, args[1:], stdout, stderr)
 		case "help", "-h", "--help":
 			err = flag.ErrHelp
 		default:
@@ -274,6 +284,16 @@ commands:
         --certificate NO, --domain D, --plant NAME, --approval NO,
         --font bitmap|resident, --resident-font PATH; without --domain,
         --plant and --approval the label shows demo values
+  upload --platform URL [--platform-key FILE] [--cert FILE --key FILE]
+         [--ca FILE] [--all]
+        post every due sealed document to the platform once and print
+        the outbox line of each; receipts are verified against
+        --platform-key, or the .pem files in DATA/platform-keys; --cert
+        and --key give a client certificate for mutual TLS; --all also
+        attempts documents waiting for a retry
+  outbox
+        print one line per sealed document: batch id, upload state
+        (queued, sending, delivered, rejected), attempts and details
 
 `)
 	// The commissioning commands are used at the line, so their help is
@@ -282,8 +302,8 @@ commands:
 		fmt.Fprintln(w, line.Translate(lang, "device.help", nil))
 	}
 	fmt.Fprint(w, `exit status: 0 success; 1 failure, such as undecodable input, a device
-that does not answer, a refused sign-off or a batch document that does
-not verify; 2 invalid input file or command line; 3 journal verify found
-a mismatch.
+that does not answer, a refused sign-off, a batch document that does
+not verify, or an upload that failed or was rejected; 2 invalid input
+file or command line; 3 journal verify found a mismatch.
 `)
 }
