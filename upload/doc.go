@@ -27,4 +27,17 @@
 // in Chinese and English from the catalogs. A Validator checks the EPCIS
 // part against the official EPCIS 2.0 JSON Schema, loaded from a path
 // given at run time.
+//
+// # Delivery
+//
+// A Worker delivers the sealed documents of the station's outbox to the
+// platform through a Client. Each is posted with its batch id and its
+// Content-Digest, so that a repeat is recognized. The platform's signed
+// Receipt is verified before a delivery counts. Failed attempts are
+// retried with capped exponential backoff and jitter; a Rejection with
+// machine-readable reasons is final. The outbox's state is in the store,
+// so a worker resumes after a restart. ReadOutbox returns every
+// document's upload state for the kiosk and `tracectl outbox`.
+// docs/platform.md specifies the protocol, and package
+// lambtrace/upload/platform is the reference receiver.
 package upload

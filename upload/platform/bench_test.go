@@ -1,0 +1,55 @@
+package platform_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"lambtrace/line"
+	"lambtrace/upload"
+	"lambtrace/upload/platform"
+)
+
+// BenchmarkVerifyIngest measures what the platform does with a full
+// batch of 400 carcasses and 5,000 packs: read the body, verify both
+// signatures, parse the document, validate its EPCIS part against the
+// official schema, repeat the station's checks, compare it with the
+// batches received before and store it with its pack views. Each
+// iteration stores into a new, empty database, opened outside the timer.
+func BenchmarkVerifyIngest(b *testing.B) {
+	k := mustTestKeys(b)
+	doc := buildBatch(b, batchSpec{batch: line.BatchID{Day: line.DateOf(shift), Line: 1, Shift: 1},
+		animals: syntheticAnimals(400), totalPacks: 5000})
+	if len(doc.Carcasses) != 400 || len(doc.Packs) != 5000 {
+		b.Fatalf("generated %d carcasses and %d packs", len(doc.Carcasses), len(doc.Packs))
+	}
+	body := mustSign(b, k, doc)
+	cfg := platformConfig(b)
+	cfg.Logger = quietLogger
+
+	for b.Loop() {
+		b.StopTimer()
+		cfg.DataDir = b.TempDir()
+		s, err := platform.Open(context.Background(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, upload.BatchesPath, bytes.NewReader(body))
+		req.Header.Set("Content-Type", upload.ContentTypeJWS)
+		rec := httptest.NewRecorder()
+		handler := s.Handler()
+		b.StartTimer()
+
+		handler.ServeHTTP(rec, req)
+
+		b.StopTimer()
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body.Bytes()[:min(rec.Body.Len(), 2000)])
+		}
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(body)), "doc_bytes")
+}
