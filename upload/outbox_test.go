@@ -390,7 +390,7 @@ func TestWorkerDeliversWhenPlatformReturns(t *testing.T) {
 	go func() { done <- w.Run(ctx) }()
 
 	// Wait until the worker has failed a few times.
-	waitFor(t, 10*time.Second, func() bool {
+	waitFor(t, time.Minute, func() bool {
 		items, err := upload.ReadOutbox(ctx, db)
 		return err == nil && items[0].Attempts >= 3
 	})
@@ -408,7 +408,7 @@ func TestWorkerDeliversWhenPlatformReturns(t *testing.T) {
 	server.Start()
 	defer server.Close()
 
-	waitFor(t, 10*time.Second, func() bool {
+	waitFor(t, time.Minute, func() bool {
 		items, err := upload.ReadOutbox(ctx, db)
 		return err == nil && items[0].State == upload.OutboxDelivered
 	})
@@ -445,7 +445,7 @@ func TestWorkerWake(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	sealJSON(t, db, "20261204-L1-1")
 	w.Wake()
-	waitFor(t, 10*time.Second, func() bool {
+	waitFor(t, time.Minute, func() bool {
 		items, err := upload.ReadOutbox(ctx, db)
 		return err == nil && len(items) == 1 && items[0].State == upload.OutboxDelivered
 	})
@@ -470,7 +470,7 @@ func TestWorkerLock(t *testing.T) {
 	// Once the running worker delivered the document, it holds the lock.
 	done := make(chan error, 1)
 	go func() { done <- running.Run(ctx) }()
-	waitFor(t, 10*time.Second, func() bool { return p.count() == 1 })
+	waitFor(t, time.Minute, func() bool { return p.count() == 1 })
 	if _, err := second.Pass(ctx, false); !errors.Is(err, upload.ErrWorkerRunning) {
 		t.Errorf("Pass while another worker runs = %v, want ErrWorkerRunning", err)
 	}
