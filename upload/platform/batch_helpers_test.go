@@ -175,12 +175,14 @@ func sampleAnimals(tb testing.TB, skip, n int) []*line.Animal {
 
 // syntheticAnimals declares n forage-fed animals of pastoral Xilingol
 // owners, twenty to a consignment, for batches larger than the sample.
-func syntheticAnimals(n int) []*line.Animal {
+// The animals of a different set have other ear tags, RFID numbers and
+// consignments.
+func syntheticAnimals(set, n int) []*line.Animal {
 	var out []*line.Animal
 	var c *line.Consignment
 	for i := range n {
 		if i%20 == 0 {
-			k := i/20 + 1
+			k := set*1000 + i/20 + 1
 			c = &line.Consignment{
 				ID: fmt.Sprintf("SB152502-20261203-%03d", k), DeclaredAt: shift.Add(-20 * time.Hour), ArrivedAt: shift.Add(-14 * time.Hour),
 				PlannedSlaughterOn: line.DateOf(shift),
@@ -190,7 +192,7 @@ func syntheticAnimals(n int) []*line.Animal {
 			}
 		}
 		a := &line.Animal{
-			EarTag: line.EarTag(fmt.Sprintf("3152502%08d", 800000+i)), RFID: line.RFID(fmt.Sprintf("156%012d", 21050000+i)),
+			EarTag: line.EarTag(fmt.Sprintf("3152502%08d", 10000000+set*10000+i)), RFID: line.RFID(fmt.Sprintf("156%012d", 21050000+set*10000+i)),
 			Breed: "乌珠穆沁羊", Sex: "M", BornOn: line.Date{Year: 2026, Month: time.May, Day: 6}, TaggedOn: line.Date{Year: 2026, Month: time.May, Day: 11},
 			Pasture:    line.Pasture{Kind: line.PastureNatural, FeedingSystem: 3, ProductionSystem: 2, GrazingAreaMu: 2000},
 			LiveWeight: 40000, Consignment: c,

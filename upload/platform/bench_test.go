@@ -21,7 +21,7 @@ import (
 func BenchmarkVerifyIngest(b *testing.B) {
 	k := mustTestKeys(b)
 	doc := buildBatch(b, batchSpec{batch: line.BatchID{Day: line.DateOf(shift), Line: 1, Shift: 1},
-		animals: syntheticAnimals(400), totalPacks: 5000})
+		animals: syntheticAnimals(0, 400), totalPacks: 5000})
 	if len(doc.Carcasses) != 400 || len(doc.Packs) != 5000 {
 		b.Fatalf("generated %d carcasses and %d packs", len(doc.Carcasses), len(doc.Packs))
 	}
@@ -52,4 +52,51 @@ func BenchmarkVerifyIngest(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(len(body)), "doc_bytes")
+}
+
+// BenchmarkVerifyIngestAfterBatches is BenchmarkVerifyIngest into a
+// database that holds 8 earlier batches of the same size, 40,000 packs
+// and 3,200 ear tags, so the uniqueness checks search real indexes. Each
+// iteration ingests a new batch with its own serials and ear tags, built
+// and signed outside the timer.
+func BenchmarkVerifyIngestAfterBatches(b *testing.B) {
+	const earlier = 8
+	k := mustTestKeys(b)
+	cfg := platformConfig(b)
+	cfg.Logger = quietLogger
+	s, err := platform.Open(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	handler := s.Handler()
+	day := line.DateOf(shift)
+	batchN := 0
+	nextBody := func() []byte {
+		batchN++
+		doc := buildBatch(b, batchSpec{
+			batch:   line.BatchID{Day: day.AddDays(batchN / 9), Line: 1 + batchN%9/3, Shift: 1 + batchN%3},
+			animals: syntheticAnimals(batchN, 400), totalPacks: 5000, firstPack: int64(batchN) * 10000,
+		})
+		return mustSign(b, k, doc)
+	}
+	ingest := func(body []byte) {
+		req := httptest.NewRequest(http.MethodPost, upload.BatchesPath, bytes.NewReader(body))
+		req.Header.Set("Content-Type", upload.ContentTypeJWS)
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body.Bytes()[:min(rec.Body.Len(), 2000)])
+		}
+	}
+	for range earlier {
+		ingest(nextBody())
+	}
+
+	for b.Loop() {
+		b.StopTimer()
+		body := nextBody()
+		b.StartTimer()
+		ingest(body)
+	}
 }

@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -20,7 +21,8 @@ const DBFileName = "platform.db"
 // schema is the platform's database. A received batch is never changed:
 // its id numbers the receipt, and its packs and ear tags are indexed so
 // that the next batch can be checked against them and a Digital Link
-// resolves to its pack.
+// resolves to its pack. A pack's view names its carcasses, whose animals'
+// views are stored once per carcass because a carcass gives many packs.
 const schema = `
 CREATE TABLE IF NOT EXISTS batches (
     id          INTEGER PRIMARY KEY,
@@ -44,6 +46,13 @@ CREATE TABLE IF NOT EXISTS packs (
 ) STRICT;
 
 CREATE UNIQUE INDEX IF NOT EXISTS packs_by_link ON packs (gtin, batch_id, serial);
+
+CREATE TABLE IF NOT EXISTS carcass_views (
+    batch   INTEGER NOT NULL REFERENCES batches (id),
+    carcass TEXT NOT NULL,
+    view    BLOB NOT NULL,
+    PRIMARY KEY (batch, carcass)
+) STRICT;
 
 CREATE TABLE IF NOT EXISTS ear_tags (
     ear_tag TEXT PRIMARY KEY,
@@ -124,12 +133,40 @@ func (d *db) receiptByDigest(ctx context.Context, sha256 string) ([]byte, error)
 }
 
 // packView returns the stored consumer view of the pack a Digital Link
-// names, or sql.ErrNoRows.
-func (d *db) packView(ctx context.Context, gtin, batchID, serial string) ([]byte, error) {
-	var view []byte
-	err := d.reader.QueryRowContext(ctx, "SELECT view FROM packs WHERE gtin = ? AND batch_id = ? AND serial = ?",
-		gtin, batchID, serial).Scan(&view)
-	return view, err
+// names, with its animals, or sql.ErrNoRows.
+func (d *db) packView(ctx context.Context, gtin, batchID, serial string) (*PackView, error) {
+	tx, err := d.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var batch int64
+	var data []byte
+	err = tx.QueryRowContext(ctx, "SELECT batch, view FROM packs WHERE gtin = ? AND batch_id = ? AND serial = ?",
+		gtin, batchID, serial).Scan(&batch, &data)
+	if err != nil {
+		return nil, err
+	}
+	stored := &storedPack{}
+	if err := json.Unmarshal(data, stored); err != nil {
+		return nil, fmt.Errorf("stored view of pack %s: %w", serial, err)
+	}
+
+	view := &stored.PackView
+	view.Animals = make([]AnimalView, 0, len(stored.Carcasses))
+	for _, carcass := range stored.Carcasses {
+		var animal []byte
+		err := tx.QueryRowContext(ctx, "SELECT view FROM carcass_views WHERE batch = ? AND carcass = ?", batch, carcass).Scan(&animal)
+		if err != nil {
+			return nil, fmt.Errorf("stored view of carcass %s: %w", carcass, err)
+		}
+		var a AnimalView
+		if err := json.Unmarshal(animal, &a); err != nil {
+			return nil, fmt.Errorf("stored view of carcass %s: %w", carcass, err)
+		}
+		view.Animals = append(view.Animals, a)
+	}
+	return view, nil
 }
 
 // batchCount returns the number of batches received.

@@ -102,7 +102,7 @@ func TestDeliveredAfterPlatformWasDown(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	waitUntil(t, 10*time.Second, "three failed attempts", func() bool {
+	waitUntil(t, time.Minute, "three failed attempts", func() bool {
 		items, err := upload.ReadOutbox(ctx, db)
 		return err == nil && items[0].Attempts >= 3
 	})
@@ -121,7 +121,7 @@ func TestDeliveredAfterPlatformWasDown(t *testing.T) {
 	server.Start()
 	defer server.Close()
 
-	waitUntil(t, 10*time.Second, "delivery", func() bool {
+	waitUntil(t, time.Minute, "delivery", func() bool {
 		items, err := upload.ReadOutbox(ctx, db)
 		return err == nil && items[0].State == upload.OutboxDelivered
 	})

@@ -169,58 +169,90 @@ func (s *Server) store(ctx context.Context, body []byte, digest string, in *Insp
 }
 
 // earlierArrivals lists the document's pack serials, Digital Links and
-// ear tags that arrived in an earlier batch.
+// ear tags that arrived in an earlier batch. Each kind is one query over
+// a JSON array of the document's values, because a batch has thousands
+// of packs. CROSS JOIN makes SQLite loop over the array and search the
+// index of the stored rows; without it the planner may loop over the
+// stored rows instead and scan the array for each.
 func earlierArrivals(ctx context.Context, tx *sql.Tx, doc *upload.Document) ([]upload.Reason, error) {
-	plant := doc.Plant.ApprovalNumber
-	serials, err := tx.PrepareContext(ctx, `SELECT b.batch_id FROM packs p JOIN batches b ON b.id = p.batch
-		WHERE p.plant = ? AND p.serial = ?`)
-	if err != nil {
-		return nil, err
+	serials := make([]string, 0, len(doc.Packs))
+	links := make([][2]string, 0, len(doc.Packs))
+	for _, p := range doc.Packs {
+		serials = append(serials, p.Serial)
+		links = append(links, [2]string{p.GTIN, p.Serial})
 	}
-	defer serials.Close()
-	links, err := tx.PrepareContext(ctx, `SELECT b.plant FROM packs p JOIN batches b ON b.id = p.batch
-		WHERE p.gtin = ? AND p.batch_id = ? AND p.serial = ?`)
-	if err != nil {
-		return nil, err
+	carcasses := arrivedCarcasses(doc)
+	carcassOf := make(map[string]string, len(carcasses))
+	tags := make([]string, 0, len(carcasses))
+	for _, c := range carcasses {
+		carcassOf[c.EarTag] = c.Number
+		tags = append(tags, c.EarTag)
 	}
-	defer links.Close()
-	tags, err := tx.PrepareContext(ctx, `SELECT b.plant, b.batch_id, e.carcass FROM ear_tags e JOIN batches b ON b.id = e.batch
-		WHERE e.ear_tag = ?`)
-	if err != nil {
-		return nil, err
-	}
-	defer tags.Close()
 
 	var reasons []upload.Reason
-	for _, p := range doc.Packs {
-		var earlier string
-		err := serials.QueryRowContext(ctx, plant, p.Serial).Scan(&earlier)
-		if err == nil {
-			reasons = append(reasons, newReason(ReasonSerial, p.Serial, map[string]string{"batch": earlier}))
-			continue
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-		err = links.QueryRowContext(ctx, p.GTIN, doc.Batch.ID, p.Serial).Scan(&earlier)
-		if err == nil {
-			reasons = append(reasons, newReason(ReasonLink, p.Serial, map[string]string{"gtin": p.GTIN, "batch": doc.Batch.ID, "plant": earlier}))
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
+	reported := make(map[string]bool)
+	err := queryJSON(ctx, tx, `SELECT p.serial, b.batch_id FROM json_each(?) j
+		CROSS JOIN packs p ON p.plant = ? AND p.serial = j.value JOIN batches b ON b.id = p.batch ORDER BY j.key`,
+		serials, []any{doc.Plant.ApprovalNumber}, func(row []string) {
+			reported[row[0]] = true
+			reasons = append(reasons, newReason(ReasonSerial, row[0], map[string]string{"batch": row[1]}))
+		})
+	if err != nil {
+		return nil, err
 	}
-	for _, c := range arrivedCarcasses(doc) {
-		var earlierPlant, earlierBatch, earlierCarcass string
-		err := tags.QueryRowContext(ctx, c.EarTag).Scan(&earlierPlant, &earlierBatch, &earlierCarcass)
-		if err == nil {
-			reasons = append(reasons, newReason(ReasonEarTag, c.EarTag, map[string]string{
-				"carcass": c.Number, "plant": earlierPlant, "batch": earlierBatch, "earlier_carcass": earlierCarcass,
+	err = queryJSON(ctx, tx, `SELECT p.serial, p.gtin, b.plant FROM json_each(?) j
+		CROSS JOIN packs p ON p.gtin = json_extract(j.value, '$[0]') AND p.batch_id = ? AND p.serial = json_extract(j.value, '$[1]')
+		JOIN batches b ON b.id = p.batch ORDER BY j.key`,
+		links, []any{doc.Batch.ID}, func(row []string) {
+			if !reported[row[0]] {
+				reasons = append(reasons, newReason(ReasonLink, row[0], map[string]string{"gtin": row[1], "batch": doc.Batch.ID, "plant": row[2]}))
+			}
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = queryJSON(ctx, tx, `SELECT e.ear_tag, b.plant, b.batch_id, e.carcass FROM json_each(?) j
+		CROSS JOIN ear_tags e ON e.ear_tag = j.value JOIN batches b ON b.id = e.batch ORDER BY j.key`,
+		tags, nil, func(row []string) {
+			reasons = append(reasons, newReason(ReasonEarTag, row[0], map[string]string{
+				"carcass": carcassOf[row[0]], "plant": row[1], "batch": row[2], "earlier_carcass": row[3],
 			}))
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
+		})
+	if err != nil {
+		return nil, err
 	}
 	return reasons, nil
+}
+
+// queryJSON runs query with values as a JSON array for its first
+// parameter, then args, and calls row with each result row's columns as
+// text.
+func queryJSON(ctx context.Context, tx *sql.Tx, query string, values any, args []any, row func([]string)) error {
+	list, err := json.Marshal(values)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, query, append([]any{string(list)}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		out := make([]string, len(cols))
+		dest := make([]any, len(cols))
+		for i := range out {
+			dest[i] = &out[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		row(out)
+	}
+	return rows.Err()
 }
 
 // arrivedCarcasses returns the carcasses whose ear tags the batch
@@ -239,14 +271,36 @@ func arrivedCarcasses(doc *upload.Document) []upload.Carcass {
 	return out
 }
 
+// insertPacks stores the view of every pack and of every carcass's
+// animal that the packs name.
 func insertPacks(ctx context.Context, tx *sql.Tx, batch int64, in *Inspection, receivedAt time.Time) error {
-	stmt, err := tx.PrepareContext(ctx, "INSERT INTO packs (plant, serial, gtin, batch_id, batch, view) VALUES (?, ?, ?, ?, ?, ?)")
+	doc := in.Document
+	animals := animalViews(doc)
+	stmt, err := tx.PrepareContext(ctx, "INSERT INTO carcass_views (batch, carcass, view) VALUES (?, ?, ?)")
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
-	doc := in.Document
-	for _, v := range packViews(doc, in.Report, receivedAt) {
+	for _, c := range doc.Carcasses {
+		a, ok := animals[c.Number]
+		if !ok {
+			continue
+		}
+		view, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx, batch, c.Number, view); err != nil {
+			return fmt.Errorf("store the animal of carcass %s: %w", c.Number, err)
+		}
+	}
+
+	stmt, err = tx.PrepareContext(ctx, "INSERT INTO packs (plant, serial, gtin, batch_id, batch, view) VALUES (?, ?, ?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, v := range packViews(doc, in.Report, receivedAt, animals) {
 		view, err := json.Marshal(v)
 		if err != nil {
 			return err

@@ -60,7 +60,7 @@ func (s *Server) handlePack(w http.ResponseWriter, r *http.Request) {
 	// Parse the whole link, so that the weight the label states can be
 	// compared with the recorded one.
 	link, linkErr := line.ParseDigitalLink("https://" + r.Host + r.URL.RequestURI())
-	data, err := s.db.packView(r.Context(), gtin, batch, serial)
+	view, err := s.db.packView(r.Context(), gtin, batch, serial)
 	if errors.Is(err, sql.ErrNoRows) || linkErr != nil {
 		if wantJSON {
 			writeRejection(w, r, batch, reject(http.StatusNotFound, problemNotFound, newReason(ReasonPackNotFound, serial, map[string]string{"gtin": gtin, "batch": batch})))
@@ -74,16 +74,16 @@ func (s *Server) handlePack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantJSON {
+		data, err := json.Marshal(view)
+		if err != nil {
+			s.fail(w, r, "encode the pack", err)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(data)
 		return
 	}
 
-	view := &PackView{}
-	if err := json.Unmarshal(data, view); err != nil {
-		s.fail(w, r, "decode the stored pack", err)
-		return
-	}
 	page := pageData{Lang: lang, View: view, Link: r.URL.Path}
 	if link.NetWeight != 0 && link.NetWeight != view.NetWeight {
 		page.LabelWeight = link.NetWeight

@@ -38,7 +38,7 @@ import (
 
 // DefaultMaxBodySize is the largest batch document the platform takes
 // when Config.MaxBodySize is zero. A batch of 400 carcasses and 5,000
-// packs is about 6.7 MB once signed.
+// packs is about 4.6 MB once signed.
 const DefaultMaxBodySize = 64 << 20
 
 // Config configures a Server.

@@ -102,8 +102,16 @@ type SignatureView struct {
 	Verified bool      `json:"verified"` // verified against the registered key when the batch arrived
 }
 
-// packViews builds the view of every pack of a verified document.
-func packViews(d *upload.Document, report *sign.Report, receivedAt time.Time) []PackView {
+// storedPack is a pack's view as stored: without its animals, which are
+// stored once per carcass, but with the numbers of their carcasses.
+type storedPack struct {
+	PackView
+	Carcasses []string `json:"carcasses"`
+}
+
+// packViews builds the view of every pack of a verified document, to
+// be completed with the animals of animalViews.
+func packViews(d *upload.Document, report *sign.Report, receivedAt time.Time, animals map[string]AnimalView) []storedPack {
 	products := make(map[string]upload.Product)
 	for _, p := range d.Products {
 		products[p.Key] = p
@@ -114,7 +122,6 @@ func packViews(d *upload.Document, report *sign.Report, receivedAt time.Time) []
 			vet = SignatureView{KID: r.Header.KID, SignedAt: r.Header.SignedAt, Verified: true}
 		}
 	}
-	animals := animalViews(d)
 	lotCarcasses := make(map[string][]string)
 	for _, l := range d.Lots {
 		for _, s := range l.Sources {
@@ -124,7 +131,7 @@ func packViews(d *upload.Document, report *sign.Report, receivedAt time.Time) []
 		}
 	}
 
-	views := make([]PackView, 0, len(d.Packs))
+	views := make([]storedPack, 0, len(d.Packs))
 	for _, p := range d.Packs {
 		product := products[p.Product]
 		v := PackView{
@@ -135,20 +142,20 @@ func packViews(d *upload.Document, report *sign.Report, receivedAt time.Time) []
 			Vet:                vet,
 			ProductCertificate: d.Batch.ProductCertificate,
 			ReceivedAt:         receivedAt,
-			Animals:            []AnimalView{},
 		}
 		carcasses := []string{p.Carcass}
 		if p.Lot != "" {
 			carcasses = lotCarcasses[p.Lot]
 		}
+		stored := storedPack{PackView: v, Carcasses: []string{}}
 		seen := make(map[string]bool)
 		for _, number := range carcasses {
-			if a, ok := animals[number]; ok && !seen[number] {
+			if _, ok := animals[number]; ok && !seen[number] {
 				seen[number] = true
-				v.Animals = append(v.Animals, a)
+				stored.Carcasses = append(stored.Carcasses, number)
 			}
 		}
-		views = append(views, v)
+		views = append(views, stored)
 	}
 	return views
 }
