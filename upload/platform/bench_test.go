@@ -5,7 +5,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"syscall"
 	"testing"
+	"time"
 
 	"lambtrace/line"
 	"lambtrace/upload"
@@ -29,6 +31,7 @@ func BenchmarkVerifyIngest(b *testing.B) {
 	cfg := platformConfig(b)
 	cfg.Logger = quietLogger
 
+	var cpu cpuMeter
 	for b.Loop() {
 		b.StopTimer()
 		cfg.DataDir = b.TempDir()
@@ -40,11 +43,13 @@ func BenchmarkVerifyIngest(b *testing.B) {
 		req.Header.Set("Content-Type", upload.ContentTypeJWS)
 		rec := httptest.NewRecorder()
 		handler := s.Handler()
+		cpu.start()
 		b.StartTimer()
 
 		handler.ServeHTTP(rec, req)
 
 		b.StopTimer()
+		cpu.stop()
 		if rec.Code != http.StatusCreated {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body.Bytes()[:min(rec.Body.Len(), 2000)])
 		}
@@ -52,6 +57,7 @@ func BenchmarkVerifyIngest(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(len(body)), "doc_bytes")
+	cpu.report(b)
 }
 
 // BenchmarkVerifyIngestAfterBatches is BenchmarkVerifyIngest into a
@@ -93,10 +99,46 @@ func BenchmarkVerifyIngestAfterBatches(b *testing.B) {
 		ingest(nextBody())
 	}
 
+	var cpu cpuMeter
 	for b.Loop() {
 		b.StopTimer()
 		body := nextBody()
+		cpu.start()
 		b.StartTimer()
 		ingest(body)
+		b.StopTimer()
+		cpu.stop()
+		b.StartTimer()
+	}
+	cpu.report(b)
+}
+
+// cpuMeter adds up the CPU time, user and system, that the process
+// spends between start and stop. Unlike the wall time it hardly changes
+// when other processes compete for the cores.
+type cpuMeter struct {
+	began, total time.Duration
+	n            int
+}
+
+func processCPU() time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		return 0
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+func (c *cpuMeter) start() { c.began = processCPU() }
+
+func (c *cpuMeter) stop() {
+	c.total += processCPU() - c.began
+	c.n++
+}
+
+// report adds the CPU time per operation to the benchmark's output.
+func (c *cpuMeter) report(b *testing.B) {
+	if c.n > 0 {
+		b.ReportMetric(float64(c.total.Nanoseconds())/float64(c.n), "cpu-ns/op")
 	}
 }

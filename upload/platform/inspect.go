@@ -93,14 +93,29 @@ func Inspect(body []byte, opts InspectOptions) *Inspection {
 			newReason(ReasonDomain, doc.PlatformDomain, map[string]string{"domain": opts.Domain}))
 		return in
 	}
+
+	// The schema validation and the document checks read the document
+	// only, so they run side by side. A schema violation is reported
+	// before the checks' problems.
+	var problems []upload.Problem
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		problems = upload.CheckRules(doc, opts.Rules)
+	}()
+	var schemaErr error
 	if opts.Schema != nil {
-		if err := opts.Schema.ValidateDocument(doc); err != nil {
-			in.rejected = reject(http.StatusUnprocessableEntity, problemDocument, schemaReasons(err)...)
-			return in
-		}
+		schemaErr = opts.Schema.ValidateDocument(doc)
+	}
+	<-checked
+	if schemaErr != nil {
+		in.rejected = reject(http.StatusUnprocessableEntity, problemDocument, schemaReasons(schemaErr)...)
+		return in
+	}
+	if opts.Schema != nil {
 		in.Checks = append(in.Checks, CheckSchema)
 	}
-	if problems := upload.CheckRules(doc, opts.Rules); len(problems) > 0 {
+	if len(problems) > 0 {
 		reasons := make([]upload.Reason, 0, len(problems))
 		for _, p := range problems {
 			reasons = append(reasons, problemReason(p))
