@@ -72,6 +72,16 @@ type Worker struct {
 	// document. It lives in memory: a new worker tries once at start.
 	mu          sync.Mutex
 	pausedUntil time.Time
+
+	// attemptMu keeps a pass and RetryNow from attempting at once.
+	attemptMu sync.Mutex
+
+	// lockMu guards the outbox lock, which Run, Pass and RetryNow share
+	// within the process: flock(2) would refuse a second lock of the
+	// same file even to the process that holds the first.
+	lockMu  sync.Mutex
+	holders int
+	unlock  func()
 }
 
 // NewWorker checks cfg and returns a worker.
@@ -146,15 +156,94 @@ type PassReport struct {
 // error only when the store fails, the lock is held by another worker
 // or ctx ends.
 func (w *Worker) Pass(ctx context.Context, all bool) (*PassReport, error) {
-	unlock, err := lockOutbox(w.cfg.LockFile)
-	if err != nil {
+	if err := w.lock(); err != nil {
 		return nil, err
 	}
-	defer unlock()
+	defer w.release()
 	return w.pass(ctx, all)
 }
 
+// ErrNotQueued means a document is delivered or rejected, so RetryNow
+// does not attempt it.
+var ErrNotQueued = errors.New("the document is not queued for upload")
+
+// RetryNow makes one upload attempt of a queued document at once,
+// whether it is due or not and even while the worker pauses for an
+// unavailable platform, such as when a person asks for it on the kiosk.
+// It waits for a pass in progress to end. It returns ErrNotQueued for a
+// delivered or rejected document, and otherwise an error only when the
+// store fails, the lock is held by another worker or ctx ends: a failed
+// attempt is in the result. A delivery ends a pause and wakes Run.
+func (w *Worker) RetryNow(ctx context.Context, batchID string) (AttemptResult, error) {
+	if err := w.lock(); err != nil {
+		return AttemptResult{}, err
+	}
+	defer w.release()
+	w.attemptMu.Lock()
+	defer w.attemptMu.Unlock()
+
+	entry, err := w.db.Outbox(ctx, batchID)
+	if err != nil {
+		return AttemptResult{}, err
+	}
+	if entry.State != store.OutboxPending && entry.State != store.OutboxSending {
+		return AttemptResult{}, fmt.Errorf("retry batch %s: %w: it is %s", batchID, ErrNotQueued, entry.State)
+	}
+	w.log.Info("upload retry requested", "batch", batchID)
+	res, err := w.attempt(ctx, batchID)
+	if err != nil {
+		return res, err
+	}
+	w.notePlatform(res)
+	if res.State == store.OutboxDelivered {
+		w.Wake()
+	}
+	return res, nil
+}
+
+// notePlatform pauses the worker after an attempt that found the
+// platform unavailable and ends the pause after a delivery.
+func (w *Worker) notePlatform(res AttemptResult) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case res.State == store.OutboxPending && Unavailable(res.Status):
+		w.pausedUntil = res.RetryAt
+	case res.State == store.OutboxDelivered:
+		w.pausedUntil = time.Time{}
+	}
+}
+
+// lock takes the outbox lock unless the worker holds it already.
+func (w *Worker) lock() error {
+	w.lockMu.Lock()
+	defer w.lockMu.Unlock()
+	if w.holders == 0 {
+		unlock, err := lockOutbox(w.cfg.LockFile)
+		if err != nil {
+			return err
+		}
+		w.unlock = unlock
+	}
+	w.holders++
+	return nil
+}
+
+// release lets go of the outbox lock when its last holder is done.
+func (w *Worker) release() {
+	w.lockMu.Lock()
+	defer w.lockMu.Unlock()
+	w.holders--
+	if w.holders == 0 {
+		w.unlock()
+		w.unlock = nil
+	}
+}
+
 func (w *Worker) pass(ctx context.Context, all bool) (*PassReport, error) {
+	w.attemptMu.Lock()
+	defer w.attemptMu.Unlock()
+
 	now := w.cfg.Now()
 	w.mu.Lock()
 	paused := now.Before(w.pausedUntil)
@@ -177,11 +266,9 @@ func (w *Worker) pass(ctx context.Context, all bool) (*PassReport, error) {
 			return report, err
 		}
 		report.Results = append(report.Results, res)
+		w.notePlatform(res)
 		if res.State == store.OutboxPending && Unavailable(res.Status) {
 			report.Stopped = true
-			w.mu.Lock()
-			w.pausedUntil = res.RetryAt
-			w.mu.Unlock()
 			break
 		}
 	}
@@ -288,11 +375,10 @@ func (w *Worker) backoff(n int) time.Duration {
 // PollInterval; only a lock held by another worker ends Run early with an
 // error.
 func (w *Worker) Run(ctx context.Context) error {
-	unlock, err := lockOutbox(w.cfg.LockFile)
-	if err != nil {
+	if err := w.lock(); err != nil {
 		return err
 	}
-	defer unlock()
+	defer w.release()
 	w.log.Info("upload worker started")
 	defer w.log.Info("upload worker stopped")
 

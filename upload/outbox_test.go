@@ -523,3 +523,79 @@ func waitFor(tb testing.TB, timeout time.Duration, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestWorkerRetryNow(t *testing.T) {
+	ctx := context.Background()
+	clock := &workerClock{now: time.Date(2026, 12, 4, 18, 0, 0, 0, clientZone)}
+	db := openOutboxStore(t, t.TempDir(), clock.Now)
+	sealJSON(t, db, "20261204-L1-1")
+	sealJSON(t, db, "20261204-L1-2")
+	p := newScriptedPlatform(t)
+	p.setRespond(func(int, *http.Request, []byte) (int, http.Header, []byte) {
+		return http.StatusServiceUnavailable, nil, nil
+	})
+	_, keys := mustPlatformKeys(t)
+	w := mustWorker(t, db, mustClient(t, p.URL, keys), clock.Now, filepath.Join(t.TempDir(), "upload.lock"))
+	if report, err := w.Pass(ctx, false); err != nil || !report.Stopped {
+		t.Fatalf("pass while the platform is unavailable = %+v, %v", report, err)
+	}
+
+	// The worker pauses and the first document waits for its retry, but
+	// a person asks for the second at once.
+	p.setRespond(nil)
+	res, err := w.RetryNow(ctx, "20261204-L1-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State != store.OutboxDelivered || res.N != 1 || res.Receipt == nil {
+		t.Errorf("RetryNow = %+v, want a delivery", res)
+	}
+
+	// The delivery ended the pause: the first document goes when due.
+	clock.advance(10 * time.Second)
+	if report, err := w.Pass(ctx, false); err != nil || len(report.Results) != 1 || report.Results[0].State != store.OutboxDelivered {
+		t.Errorf("pass after the retry = %+v, %v", report, err)
+	}
+
+	if _, err := w.RetryNow(ctx, "20261204-L1-2"); !errors.Is(err, upload.ErrNotQueued) {
+		t.Errorf("RetryNow of a delivered document = %v, want ErrNotQueued", err)
+	}
+	if _, err := w.RetryNow(ctx, "20261204-L1-9"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RetryNow of an unknown batch = %v, want store.ErrNotFound", err)
+	}
+}
+
+func TestWorkerRetryNowWhileRunning(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	db := openOutboxStore(t, dir, nil)
+	p := newScriptedPlatform(t)
+	_, keys := mustPlatformKeys(t)
+	w, err := upload.NewWorker(upload.WorkerConfig{
+		DB: db, Client: mustClient(t, p.URL, keys), PollInterval: time.Hour, Logger: quietLogger,
+		LockFile: filepath.Join(dir, "upload.lock"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealJSON(t, db, "20261204-L1-1")
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+
+	// Once Run delivered the first document it holds the lock file, and
+	// RetryNow of the same worker shares it.
+	waitFor(t, time.Minute, func() bool { return p.count() == 1 })
+	sealJSON(t, db, "20261204-L1-2")
+	res, err := w.RetryNow(ctx, "20261204-L1-2")
+	if err != nil {
+		t.Fatalf("RetryNow while Run runs: %v", err)
+	}
+	if res.State != store.OutboxDelivered {
+		t.Errorf("RetryNow = %+v, want a delivery", res)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}
