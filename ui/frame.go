@@ -409,6 +409,12 @@ func (k *Kiosk) Washdown() {
 	k.washing = true
 	k.log.Info("washdown lock on", "user", k.Actor())
 	k.washdown.Refresh()
+	// In fyne 2.7 the overlay stack sizes only pop-ups, and the GL canvas
+	// grows any other new overlay to its minimum size, so the lock is
+	// sized to the window here. The GL canvas resizes it with the window
+	// after that.
+	k.washdown.Move(fyne.NewPos(0, 0))
+	k.washdown.Resize(k.win.Canvas().Size())
 	k.win.Canvas().Overlays().Add(k.washdown)
 }
 

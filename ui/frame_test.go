@@ -175,6 +175,9 @@ func TestWashdownIgnoresTouchesUntilLongPress(t *testing.T) {
 		t.Fatal("the washdown lock is not on top")
 	}
 	lock := r.k.washdown
+	if got, want := lock.Size(), r.win.Canvas().Size(); got != want {
+		t.Errorf("the washdown lock covers %v of the %v window, want all of it", got, want)
+	}
 	test.Tap(lock)
 	test.DoubleTap(lock)
 	r.k.Scan("20261204-0001")
