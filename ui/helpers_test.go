@@ -141,6 +141,9 @@ type rig struct {
 type rigOptions struct {
 	station func(*line.StationConfig) // changes to the station's configuration
 	printer bool                      // print labels on a simulated printer on 127.0.0.1
+	// storeClock stamps the store's records, such as print jobs and
+	// sealed batches, with the test clock instead of the system clock.
+	storeClock bool
 }
 
 // newRig opens a database with the sample registry and products and the
@@ -152,9 +155,14 @@ func newRig(t testing.TB, opts rigOptions) *rig {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(NewTheme())
 
+	clock := &testClock{t: shiftStart.Add(time.Hour)}
 	dir := t.TempDir()
 	copyTemplate(t, dir)
-	db, err := store.Open(ctx, dir, store.Options{Logger: quiet})
+	storeOpts := store.Options{Logger: quiet}
+	if opts.storeClock {
+		storeOpts.Now = clock.Now
+	}
+	db, err := store.Open(ctx, dir, storeOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +176,6 @@ func newRig(t testing.TB, opts rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{t: shiftStart.Add(time.Hour)}
 	cfg := line.StationConfig{
 		Store: store.NewLineStore(db), Registry: reg, Products: products,
 		Clock:     clock,
