@@ -11,7 +11,7 @@ import (
 	"strings"
 	"syscall"
 
-	"lambtrace/devices/rfid"
+	"lambtrace/cmd/internal/dayrun"
 	"lambtrace/line"
 )
 
@@ -27,18 +27,6 @@ type decisionLine struct {
 	Lot         string `json:"lot,omitempty"`
 	ReasonZH    string `json:"reason_zh"`
 	ReasonEN    string `json:"reason_en"`
-}
-
-// summaryLine is the last line of the day check's output.
-type summaryLine struct {
-	Type         string         `json:"type"`
-	Passes       int            `json:"passes"`
-	Carcasses    int            `json:"carcasses"`
-	Accepted     int            `json:"accepted"`
-	Decisions    map[string]int `json:"decisions"`
-	Packs        int            `json:"packs"`
-	PacksRefused int            `json:"packs_refused"`
-	Lots         int            `json:"lots"`
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
@@ -65,7 +53,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	result, err := day.Replay(decodePass)
+	result, err := day.Replay(dayrun.DecodePass)
 	if err != nil {
 		return &inputError{err: withFile(err, *runPath)}
 	}
@@ -102,16 +90,6 @@ func withFile(err error, file string) error {
 	return err
 }
 
-// decodePass decodes what the reader sent for a pass with the same
-// decoders the station's readers use.
-func decodePass(p *line.Pass) (line.RFID, error) {
-	if p.ReaderFrame != nil {
-		return rfid.DecodeFrame(p.ReaderFrame)
-	}
-	id, _, err := rfid.DecodeLine(p.ReaderLine)
-	return id, err
-}
-
 func writeResult(w io.Writer, result *line.DayResult) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -125,15 +103,7 @@ func writeResult(w io.Writer, result *line.DayResult) error {
 			return err
 		}
 	}
-	s := result.Summary
-	counts := make(map[string]int, len(s.Decisions))
-	for code, n := range s.Decisions {
-		counts[string(code)] = n
-	}
-	return enc.Encode(summaryLine{
-		Type: "summary", Passes: s.Passes, Carcasses: s.Carcasses, Accepted: s.Accepted,
-		Decisions: counts, Packs: s.Packs, PacksRefused: s.PacksRefused, Lots: s.Lots,
-	})
+	return enc.Encode(dayrun.SummaryOf(result.Summary))
 }
 
 // printInputError writes why the input cannot be used, in Chinese first

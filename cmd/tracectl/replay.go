@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"lambtrace/cmd/internal/dayrun"
 	"lambtrace/devices/scale"
 	"lambtrace/line"
 	"lambtrace/store"
@@ -24,7 +25,6 @@ const (
 	replayOperator  = "replay"        // device input and the operator's commands
 	replayQuality   = "replay-policy" // releases under the default quality policy
 	replayInspector = "replay-vet"    // inspection and lab results from the line run
-	replayReason    = "released under the default quality policy of the day check"
 
 	hookScale    = "hook"    // hot carcass weights
 	carcassScale = "carcass" // chilled carcass weights
@@ -39,6 +39,9 @@ const (
 	readingInterval = 100 * time.Millisecond
 	readingsPerLoad = scale.DefaultWindowSamples + 1
 )
+
+// replayActors are the users replay records in the journal.
+var replayActors = dayrun.Actors{Operator: replayOperator, Quality: replayQuality, Inspector: replayInspector}
 
 func runReplay(g globals, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("replay", flag.ContinueOnError)
@@ -117,32 +120,12 @@ func runReplay(g globals, args []string, stdout, stderr io.Writer) error {
 // importOnce imports a registry or product master file unless the last
 // import of its kind had the same content.
 func importOnce(ctx context.Context, db *store.DB, kind, path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return &inputError{err: err}
+	_, err := dayrun.ImportOnce(ctx, db, actor(), kind, path)
+	var input *dayrun.InputError
+	if errors.As(err, &input) {
+		return &inputError{err: input.Err}
 	}
-	src := store.SourceOf(path, data)
-	last, ok, err := db.LastImport(ctx, kind)
-	if err != nil {
-		return err
-	}
-	if ok && last.SHA256 == src.SHA256 {
-		return nil
-	}
-	switch kind {
-	case store.ImportRegistry:
-		reg, err := line.ParseRegistry(data, path)
-		if err != nil {
-			return &inputError{err: err}
-		}
-		return db.ImportRegistry(ctx, actor(), reg, src)
-	default:
-		m, err := line.ParseProducts(data, path)
-		if err != nil {
-			return &inputError{err: err}
-		}
-		return db.ImportProducts(ctx, actor(), m, src)
-	}
+	return err
 }
 
 // replayDay records a line run through the station service into the
@@ -153,24 +136,25 @@ func importOnce(ctx context.Context, db *store.DB, kind, path string) error {
 // With seal, the veterinarian replayInspector then signs off the batch,
 // which is sealed into the outbox, and replayDay also returns the sealed
 // document.
-func replayDay(ctx context.Context, db *store.DB, dir string, run *line.LineRun, seal *sealRequest) (summaryLine, *sealedBatch, error) {
+func replayDay(ctx context.Context, db *store.DB, dir string, run *line.LineRun, seal *sealRequest) (dayrun.Summary, *sealedBatch, error) {
 	reg, err := db.Registry(ctx)
 	if err != nil {
-		return summaryLine{}, nil, err
+		return dayrun.Summary{}, nil, err
 	}
 	products, err := db.Products(ctx)
 	if err != nil {
-		return summaryLine{}, nil, err
+		return dayrun.Summary{}, nil, err
 	}
 	clock := &replayClock{}
 	clock.set(run.ShiftStart)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	roles := line.ScaleRoles{Hook: hookScale, Carcass: carcassScale, Pack: packScale}
 	cfg := line.StationConfig{
 		Store: store.NewLineStore(db), Registry: reg, Products: products, Clock: clock,
 		Plant:       line.Plant{Name: products.Plant},
-		Scales:      line.ScaleRoles{Hook: hookScale, Carcass: carcassScale, Pack: packScale},
+		Scales:      roles,
 		NewWindow:   func(string) line.StabilityWindow { return &scale.Window{} },
-		AutoRelease: &line.ReleasePolicy{User: replayQuality, Reason: replayReason},
+		AutoRelease: replayActors.Policy(),
 		Logger:      logger,
 	}
 	if seal != nil {
@@ -178,54 +162,45 @@ func replayDay(ctx context.Context, db *store.DB, dir string, run *line.LineRun,
 	}
 	st, err := line.NewStation(cfg)
 	if err != nil {
-		return summaryLine{}, nil, err
+		return dayrun.Summary{}, nil, err
 	}
 	st.SetOperator(replayOperator)
 
 	batch := line.BatchID{Day: run.SlaughterDay, Line: 1, Shift: 1}
 	counts, err := db.BatchCounts(batch.String())
 	if err != nil {
-		return summaryLine{}, nil, err
+		return dayrun.Summary{}, nil, err
 	}
 	if counts.Carcasses > 0 || counts.Lots > 0 {
-		return summaryLine{}, nil, &failure{key: "station.replay_exists", data: map[string]string{
+		return dayrun.Summary{}, nil, &failure{key: "station.replay_exists", data: map[string]string{
 			"batch": batch.String(), "dir": dir, "carcasses": strconv.Itoa(counts.Carcasses)}}
 	}
 	if seal != nil {
 		if err := seal.prepare(ctx, db); err != nil {
-			return summaryLine{}, nil, err
+			return dayrun.Summary{}, nil, err
 		}
 	}
 	sub := st.Subscribe(1 << 12)
 	defer sub.Close()
 	if _, err := st.Open(ctx, replayOperator, batch, run.ShiftStart); err != nil {
-		return summaryLine{}, nil, err
+		return dayrun.Summary{}, nil, err
 	}
 
-	r := &replayer{ctx: ctx, st: st, sub: sub, clock: clock, run: run}
-	if err := r.day(); err != nil {
-		return summaryLine{}, nil, err
+	r := &replayer{ctx: ctx, st: st, sub: sub, clock: clock}
+	day := &dayrun.Line{Station: st, Run: run, Scales: roles, Actors: replayActors, Weigh: r.weigh, Now: clock.Now}
+	if err := r.day(day); err != nil {
+		return dayrun.Summary{}, nil, err
 	}
-	if n := sub.Dropped(); n > 0 {
-		return summaryLine{}, nil, fmt.Errorf("replay lost %d station events; the refused pack count is incomplete", n)
-	}
-
-	counts, err = db.BatchCounts(batch.String())
+	summary, err := dayrun.Summarize(ctx, db, batch, run)
 	if err != nil {
-		return summaryLine{}, nil, err
+		return dayrun.Summary{}, nil, err
 	}
-	decisions := make(map[string]int, len(counts.Decisions))
-	for code, n := range counts.Decisions {
-		decisions[string(code)] = n
-	}
-	summary := summaryLine{Type: "summary", Passes: len(run.Passes), Carcasses: counts.Carcasses, Accepted: counts.Accepted,
-		Decisions: decisions, Packs: counts.Packs, PacksRefused: r.refused, Lots: counts.Lots}
 	if seal == nil {
 		return summary, nil, nil
 	}
 	doc, err := r.signOff(seal)
 	if err != nil {
-		return summaryLine{}, nil, err
+		return dayrun.Summary{}, nil, err
 	}
 	return summary, &sealedBatch{SealedDocument: doc, batch: batch.String()}, nil
 }
@@ -249,42 +224,33 @@ func (c *replayClock) set(t time.Time) {
 	c.mu.Unlock()
 }
 
-// replayer drives the station through a line run as the devices and the
-// people on the line would: tag reads, scale readings, picks at the
-// cutting table, inspection and lab results.
+// replayer gives the station the tag reads and scale readings of a line
+// run directly, without devices, and signs off the batch.
 type replayer struct {
 	ctx     context.Context
 	st      *line.Station
 	sub     *line.Subscription
 	clock   *replayClock
-	run     *line.LineRun
 	scaleAt time.Time // the time of the next reading, so readings never go back
-	refused int       // packs not labelled
 	// signOffRefusals are the blockers of the last refused sign-off.
 	signOffRefusals []line.Refusal
 }
 
 // day replays the lab results, every pass and then the mixed lots, as the
 // day check does.
-func (r *replayer) day() error {
-	for _, lot := range r.run.Lots {
-		if _, err := r.st.OpenLot(r.ctx, replayOperator, lot.ID, lot.Product); err != nil {
-			return err
-		}
+func (r *replayer) day(day *dayrun.Line) error {
+	if err := day.Prepare(r.ctx, nil); err != nil {
+		return err
 	}
-	for _, t := range r.run.LabTests {
-		if _, err := r.st.RecordLabResult(r.ctx, replayInspector, *t); err != nil {
-			return err
-		}
-	}
-	for _, p := range r.run.Passes {
-		if err := r.pass(p); err != nil {
+	for _, p := range day.Run.Passes {
+		if err := r.pass(day, p); err != nil {
 			return fmt.Errorf("pass %d: %w", p.Number, err)
 		}
+		r.drain()
 	}
-	for _, lot := range r.run.Lots {
-		if err := r.lot(lot); err != nil {
-			return fmt.Errorf("lot %s: %w", lot.ID, err)
+	for _, lot := range day.Run.Lots {
+		if err := day.PackLot(r.ctx, lot, dayrun.LotPlan{}); err != nil {
+			return err
 		}
 	}
 	r.drain()
@@ -292,98 +258,39 @@ func (r *replayer) day() error {
 }
 
 // pass takes one carcass from its tag read to the close of its cutting.
-func (r *replayer) pass(p *line.Pass) error {
+func (r *replayer) pass(day *dayrun.Line, p *line.Pass) error {
 	r.clock.set(p.At)
-	read := line.TagRead{Raw: readerText(p)}
-	read.RFID, read.Err = decodePass(p)
+	read := line.TagRead{Raw: dayrun.ReaderText(p)}
+	read.RFID, read.Err = dayrun.DecodePass(p)
 	c, err := r.st.TagRead(r.ctx, line.TagEvent{Reader: "reader", At: p.At, TagRead: read})
 	if err != nil {
 		return err
 	}
-	if err := r.weigh(hookScale, p.HotWeight, r.run.CarcassScale.Division); err != nil {
+	if err := r.weigh(r.ctx, hookScale, p.HotWeight, day.Run.CarcassScale.Division); err != nil {
 		return err
 	}
-	in := line.InspectionInput{Carcass: c.Number, Result: p.Inspection, Reason: p.Reason}
-	if p.Condemned > 0 {
-		in.Condemned = &line.Reading{Scale: packScale, At: r.clock.Now(), Grams: p.Condemned,
-			Division: r.run.PackScale.Division, Stable: true}
-	}
-	if _, err := r.st.RecordInspection(r.ctx, replayInspector, in); err != nil {
+	if err := day.Inspect(r.ctx, p, c.Number); err != nil {
 		return err
 	}
-
-	// A blocked carcass cannot be picked for cutting, so none of its cuts
-	// is labelled.
-	var refusal *line.RefusalError
-	if err := r.st.SelectCarcass(c.Number); errors.As(err, &refusal) && refusal.Reason == line.RefusedCarcassBlocked {
-		r.refused += len(p.Cuts)
-		r.drain()
-		return nil
-	} else if err != nil {
-		return err
-	}
-	if err := r.weigh(carcassScale, p.Chilled, r.run.CarcassScale.Division); err != nil {
-		return err
-	}
-	for _, cut := range p.Cuts {
-		if err := r.st.SelectProduct(cut.Product); err != nil {
-			return err
-		}
-		if err := r.weigh(packScale, cut.Weight, r.run.PackScale.Division); err != nil {
-			return err
-		}
-	}
-	for _, b := range p.Byproducts {
-		toLot := ""
-		if b.Kind == line.LotSource {
-			toLot = p.TrimToLot
-		}
-		if err := r.st.SelectByproduct(b.Kind, toLot); err != nil {
-			return err
-		}
-		if err := r.weigh(packScale, b.Weight, r.run.PackScale.Division); err != nil {
-			return err
-		}
-	}
-	if _, err := r.st.CloseCarcass(r.ctx, replayOperator, c.Number); err != nil {
-		return err
-	}
-	r.drain()
-	return nil
-}
-
-// lot packs a mixed lot and closes it.
-func (r *replayer) lot(lot *line.LotRun) error {
-	if err := r.st.SelectLot(lot.ID); err != nil {
-		return err
-	}
-	for _, g := range lot.Packs {
-		if err := r.weigh(packScale, g, r.run.PackScale.Division); err != nil {
-			return err
-		}
-	}
-	if _, err := r.st.CloseLot(r.ctx, replayOperator, lot.ID); err != nil {
-		return err
-	}
-	r.drain()
-	return nil
+	_, err = day.Cut(r.ctx, p, c.Number, dayrun.PassPlan{})
+	return err
 }
 
 // weigh gives the station the readings of one load on a scale: the empty
 // scale, then the steady weight until the stability window accepts it.
-func (r *replayer) weigh(scaleID string, grams, division line.Mass) error {
+func (r *replayer) weigh(ctx context.Context, scaleID string, grams, division line.Mass) error {
 	at := r.clock.Now()
 	if at.Before(r.scaleAt) {
 		at = r.scaleAt
 	}
 	empty := line.Reading{Scale: scaleID, At: at, Grams: 0, Division: division, Stable: true}
-	if err := r.st.Reading(r.ctx, empty); err != nil {
+	if err := r.st.Reading(ctx, empty); err != nil {
 		return err
 	}
 	for i := 1; i <= readingsPerLoad; i++ {
 		at = at.Add(readingInterval)
 		reading := line.Reading{Scale: scaleID, At: at, Grams: grams, Division: division, Stable: true}
-		if err := r.st.Reading(r.ctx, reading); err != nil {
+		if err := r.st.Reading(ctx, reading); err != nil {
 			return err
 		}
 	}
@@ -391,28 +298,17 @@ func (r *replayer) weigh(scaleID string, grams, division line.Mass) error {
 	return nil
 }
 
-// drain reads the events published so far and counts the refused packs.
+// drain reads the events published so far, keeping the blockers of a
+// refused sign-off, so the subscription never fills up.
 func (r *replayer) drain() {
 	for {
 		select {
 		case ev := <-r.sub.C:
-			switch e := ev.(type) {
-			case line.PackRefusedEvent:
-				r.refused++
-			case line.SignOffRefusedEvent:
+			if e, ok := ev.(line.SignOffRefusedEvent); ok {
 				r.signOffRefusals = e.Refusals
 			}
 		default:
 			return
 		}
 	}
-}
-
-// readerText returns what the reader sent for a pass, printable: the text
-// line, or the frame as hex.
-func readerText(p *line.Pass) string {
-	if p.ReaderFrame != nil {
-		return fmt.Sprintf("%x", p.ReaderFrame)
-	}
-	return strings.ToValidUTF8(p.ReaderLine, "?")
 }
