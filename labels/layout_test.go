@@ -141,6 +141,17 @@ func TestCarcassAndCartonText(t *testing.T) {
 			t.Errorf("carcass label lacks %q; text:\n%s", want, text)
 		}
 	}
+	// A label printed at entry, before the hook scale, has no weight line.
+	c.HotWeight = 0
+	text = joinedText(t, testConfig(labels.Size100x70, 203), c)
+	if strings.Contains(text, "热胴体重") || strings.Contains(text, "Hot wt") {
+		t.Errorf("carcass label before weighing shows a hot weight; text:\n%s", text)
+	}
+	for _, want := range []string{sampleCarcass, "耳标 Ear tag 3-152502-00357041", "屠宰时间 Killed 2026-12-04 08:31"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("carcass label before weighing lacks %q; text:\n%s", want, text)
+		}
+	}
 	text = joinedText(t, testConfig(labels.Size100x150, 203), cartonFacts(t))
 	for _, want := range []string{"批号 Batch " + sampleBatch, "序列号 Serial " + sampleCartonSerial, "内装 10 包 10 packs",
 		"(01)96923456000011(3103)028860(13)261204", "(21)" + sampleCartonSerial + "(10)" + sampleBatch} {
@@ -225,6 +236,12 @@ func TestFactsValidation(t *testing.T) {
 		c.Number = "31"
 		_, err := labels.Layout(testConfig(labels.Size100x70, 203), c)
 		wantLabelError(t, err, labels.ErrInvalid, "Number")
+	})
+	t.Run("CarcassNegativeWeight", func(t *testing.T) {
+		c := carcassFacts(t)
+		c.HotWeight = -20
+		_, err := labels.Layout(testConfig(labels.Size100x70, 203), c)
+		wantLabelError(t, err, labels.ErrInvalid, "HotWeight")
 	})
 	t.Run("CarcassNoKillTime", func(t *testing.T) {
 		c := carcassFacts(t)

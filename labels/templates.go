@@ -83,8 +83,8 @@ func (c Carcass) build(b *builder) error {
 	if err := checkRequired("Owner", c.Owner, maxNameLength); err != nil {
 		return err
 	}
-	if c.HotWeight <= 0 || c.HotWeight > 200*line.Kilogram {
-		return &Error{Field: "HotWeight", Value: gramsText(c.HotWeight), Err: ErrInvalid, Detail: "expected 1 g to 200 kg"}
+	if c.HotWeight < 0 || c.HotWeight > 200*line.Kilogram {
+		return &Error{Field: "HotWeight", Value: gramsText(c.HotWeight), Err: ErrInvalid, Detail: "expected 1 g to 200 kg, or 0 before weighing"}
 	}
 	if c.KilledAt.IsZero() {
 		return &Error{Field: "KilledAt", Err: ErrMissing}
@@ -97,10 +97,14 @@ func (c Carcass) build(b *builder) error {
 		{field: "Number", scale: scaleTitle * 1.2, segments: []rowSegment{{text: c.Number, bold: true}}},
 		captionRow("EarTag", "label.ear_tag", scaleBody, rowSegment{text: c.EarTag.Dashed(), bold: true}),
 		captionRow("Owner", "label.owner", scaleBody, rowSegment{text: c.Owner}),
-		captionRow("HotWeight", "label.hot_weight", scaleWeight, rowSegment{text: c.HotWeight.String(), bold: true}),
-		captionRow("KilledAt", "label.killed_at", scaleBody, rowSegment{text: c.KilledAt.Format("2006-01-02 15:04")}),
-		{field: "Plant.Name", scale: scaleSmall, wrap: true, segments: []rowSegment{{text: b.cfg.Plant.Name}}},
 	}
+	if c.HotWeight > 0 {
+		b.rows = append(b.rows, captionRow("HotWeight", "label.hot_weight", scaleWeight, rowSegment{text: c.HotWeight.String(), bold: true}))
+	}
+	b.rows = append(b.rows,
+		captionRow("KilledAt", "label.killed_at", scaleBody, rowSegment{text: c.KilledAt.Format("2006-01-02 15:04")}),
+		row{field: "Plant.Name", scale: scaleSmall, wrap: true, segments: []rowSegment{{text: b.cfg.Plant.Name}}},
+	)
 	return nil
 }
 
