@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	fyne.io/fyne/v2 v2.7.1
+	github.com/BurntSushi/toml v1.5.0
 	github.com/dlclark/regexp2 v1.11.0
 	github.com/emmansun/gmsm v0.15.5
 	github.com/goburrow/modbus v0.1.0
