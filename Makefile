@@ -8,14 +8,15 @@ SAMPLE   := testdata/xilingol-2026-12-04
 # The race detector needs cgo and a C compiler.
 RACE := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help deps build test vet bench run fuzz clean
+.PHONY: help deps build test vet bench run demo fuzz clean
 
 help:
 	@echo "make deps   install the Debian and npm packages the build and tests need"
 	@echo "make build  build the commands into $(BIN)/"
 	@echo "make test   go vet, then every test ($(if $(RACE),with,without) the race detector)"
 	@echo "make bench  run the benchmarks"
-	@echo "make run    replay the sample day through the rules and print its summary"
+	@echo "make run    open the kiosk on simulated devices playing the sample day (make demo without a display)"
+	@echo "make demo   play the sample day headless through the simulators and write its summary"
 	@echo "make fuzz   run each fuzz target for FUZZTIME (default 30s)"
 
 deps:
@@ -42,15 +43,33 @@ fuzz:
 	  done; \
 	done
 
-# Until the kiosk exists, run replays the sample day headless. The full
-# output (one JSON line per decision, then the summary) goes to
-# $(DATA_DIR)/; the summary is printed.
+# demo plays the sample day headless as fast as the machine allows: tag
+# reads through a pty and the reader driver, weights through the Modbus
+# and ASCII scale drivers, labels through the printer driver to simulated
+# printers. It starts from a fresh data directory and writes
+# $(DEMO_DIR)/summary.json and $(DEMO_DIR)/labels/.
+DEMO_DIR ?= $(DATA_DIR)/demo
+SPEED    ?= 0
+DAY      := -products $(SAMPLE).products.json -registry $(SAMPLE).registry.json -linerun $(SAMPLE).linerun.json
+
+demo: build
+	@rm -rf $(DEMO_DIR)
+	$(BIN)/kiosk -headless -sim $(DAY) -data $(DEMO_DIR) -out $(DEMO_DIR) -speed $(SPEED)
+	@cat $(DEMO_DIR)/summary.json
+
+# run opens the kiosk on simulated devices with a fresh data directory,
+# and the simulators play the sample day at line pace. Without a display
+# it runs demo instead.
+RUN_DIR ?= $(DATA_DIR)/kiosk
+
 run: build
-	@mkdir -p $(DATA_DIR)
-	@$(BIN)/tracectl check --products $(SAMPLE).products.json --registry $(SAMPLE).registry.json \
-	  --linerun $(SAMPLE).linerun.json > $(DATA_DIR)/check-xilingol-2026-12-04.jsonl
-	@echo "decisions and summary: $(DATA_DIR)/check-xilingol-2026-12-04.jsonl"
-	@tail -n 1 $(DATA_DIR)/check-xilingol-2026-12-04.jsonl
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "no display (DISPLAY is not set): running make demo instead"; \
+	  $(MAKE) --no-print-directory demo; \
+	else \
+	  rm -rf $(RUN_DIR); \
+	  $(BIN)/kiosk -sim $(DAY) -data $(RUN_DIR) -speed 1; \
+	fi
 
 clean:
 	rm -rf $(BIN)

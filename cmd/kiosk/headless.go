@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -68,135 +67,35 @@ func runHeadless(ctx context.Context, cfg *Config, in headlessInput, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	run := day.Run
 	if in.out == "" {
 		in.out = cfg.DataDir
 	}
-	labelsDir := filepath.Join(in.out, "labels")
-	if err := os.MkdirAll(labelsDir, 0o755); err != nil {
-		return nil, err
-	}
-
-	db, err := store.Open(ctx, cfg.DataDir, store.Options{Station: cfg.Station.ID, Logger: log})
+	s, err := openSimStation(ctx, cfg, simInput{products: in.products, registry: in.registry, run: day.Run, speed: in.speed,
+		labelsDir: filepath.Join(in.out, "labels"), policy: demoActors.Policy()}, log)
 	if err != nil {
 		return nil, err
 	}
-	dbOwned := true
-	defer func() {
-		if dbOwned {
-			db.Close()
-		}
-	}()
-	for _, f := range []struct{ kind, path string }{{store.ImportProducts, in.products}, {store.ImportRegistry, in.registry}} {
-		imported, err := dayrun.ImportOnce(ctx, db, importActor, f.kind, f.path)
-		if err != nil {
-			return nil, err
-		}
-		if imported {
-			log.Info("imported", "kind", f.kind, "file", f.path)
-		}
-	}
+	defer s.Close()
 
-	// A day that was stopped continues after the last time it recorded,
-	// so the line's times never go back.
-	batch, err := cfg.batch(run.SlaughterDay)
-	if err != nil {
-		return nil, err
-	}
-	lineStart := run.ShiftStart
-	if facts, err := db.BatchFacts(ctx, batch.String()); err == nil {
-		if last := latestTime(facts); last.After(lineStart) {
-			lineStart = last.Add(time.Second)
-		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	rate, paced := float64(fullSpeedRate), false
-	if in.speed > 0 {
-		rate, paced = in.speed, true
-	}
-	clock := newLineClock(lineStart, rate)
-	t := timing{rate: rate}
-
-	simCfg := *cfg
-	simCfg.Scales = append([]ScaleConfig(nil), cfg.Scales...)
-	simCfg.Printers = append([]PrinterConfig(nil), cfg.Printers...)
-	matchDivisions(&simCfg, run, log)
-	r, err := startRig(&simCfg, t, labelsDir, log)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-
-	dbOwned = false
-	k, err := openKiosk(ctx, &simCfg, db, kioskOptions{clock: clock, timing: t, day: run.SlaughterDay,
-		shiftStart: run.ShiftStart, policy: demoActors.Policy(), actor: demoActors.Operator, previewDir: labelsDir}, log)
-	if err != nil {
-		return nil, err
-	}
-	defer k.Close()
-	k.station.SetOperator(demoActors.Operator)
-
-	roles := k.roles()
-	watch := newLineWatch(roles, log)
-	sub := k.station.Subscribe(1 << 16)
-	go watch.follow(sub)
-	for _, ps := range r.printers {
-		ps.observe(watch.labelPrinted)
-	}
-	facts, err := db.BatchFacts(ctx, batch.String())
-	if err != nil {
-		return nil, err
-	}
-	plan, err := dayrun.PlanOf(k.shift, facts, run)
-	if err != nil {
-		return nil, err
-	}
-
-	runCtx, stopRun := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		k.run(runCtx, watch.deliverTag(k.station), watch.deliverReading(k.station))
-	}()
-	defer func() {
-		stopRun()
-		<-stopped
-		sub.Close()
-	}()
-
-	if err := resolveUnfinished(ctx, k, labelsDir, log); err != nil {
-		return nil, err
-	}
-	stopProgress := showProgress(in.progress, in.lang, watch, plan, len(run.Passes), started)
-	sl := &simLine{run: run, plan: plan, rig: r, watch: watch, clock: clock, paced: paced, log: log,
-		day: &dayrun.Line{Station: k.station, Run: run, Scales: roles, Actors: demoActors, Weigh: nil, Now: clock.Now}}
-	sl.day.Weigh = sl.weigh
-	err = sl.play(ctx)
-	if err == nil {
-		err = waitPrinted(ctx, k.station, watch)
-	}
+	stopProgress := showProgress(in.progress, in.lang, s.watch, s.plan, len(day.Run.Passes), started)
+	err = s.play(ctx)
 	stopProgress()
 	if err != nil {
-		if n := sub.Dropped(); n > 0 {
-			err = fmt.Errorf("%w (the simulated line missed %d station events)", err, n)
-		}
 		return nil, err
 	}
-	stopRun()
-	<-stopped
+	s.stop()
 
-	summary, err := dayrun.Summarize(ctx, db, batch, run)
+	summary, err := dayrun.Summarize(ctx, s.k.db, s.k.shift.Batch, day.Run)
 	if err != nil {
 		return nil, err
 	}
-	out := &daySummary{Summary: summary, Latency: watch.latencies()}
-	if _, err := db.Verify(ctx); err != nil {
+	out := &daySummary{Summary: summary, Latency: s.watch.latencies()}
+	if _, err := s.k.db.Verify(ctx); err != nil {
 		log.Error("journal verification failed", "err", err)
 	} else {
 		out.JournalVerified = true
 	}
-	if out.LabelsPrinted, err = countLabels(labelsDir); err != nil {
+	if out.LabelsPrinted, err = countLabels(s.labelsDir); err != nil {
 		return nil, err
 	}
 	out.ElapsedS = time.Since(started).Seconds()
@@ -226,93 +125,6 @@ func loadDay(productsPath, registryPath, runPath string) (*line.Day, error) {
 		return nil, &dayrun.InputError{Err: err}
 	}
 	return day, nil
-}
-
-// matchDivisions sets the simulated scales' divisions to the line run's,
-// because the mass balance's tolerance is made of them and the recorded
-// day must balance as the day check does.
-func matchDivisions(cfg *Config, run *line.LineRun, log *slog.Logger) {
-	for i := range cfg.Scales {
-		s := &cfg.Scales[i]
-		division := run.PackScale.Division
-		if s.Role != RolePack {
-			division = run.CarcassScale.Division
-		}
-		if s.DivisionG != int64(division) {
-			log.Info("simulated scale takes the line run's division", "scale", s.ID, "configured_g", s.DivisionG, "division_g", int64(division))
-			s.DivisionG = int64(division)
-		}
-	}
-}
-
-// latestTime returns the latest line time a batch recorded.
-func latestTime(f *line.BatchFacts) time.Time {
-	var last time.Time
-	later := func(t time.Time) {
-		if t.After(last) {
-			last = t
-		}
-	}
-	for _, c := range f.Carcasses {
-		later(c.EnteredAt)
-		for _, w := range c.Weighings {
-			later(w.At)
-		}
-		if c.Inspection != nil {
-			later(c.Inspection.At)
-		}
-	}
-	for _, b := range f.Byproducts {
-		later(b.At)
-	}
-	for _, p := range f.Packs {
-		later(p.PackedAt)
-	}
-	for _, d := range f.Decisions {
-		later(d.DecidedAt)
-	}
-	return last
-}
-
-// resolveUnfinished decides the print jobs a stopped run left queued or
-// sent, as quality staff would after looking at the printer. A label
-// whose job reached the simulated printer, as its file in labels/ shows,
-// was printed. Any other is recorded as not printed and printed again.
-func resolveUnfinished(ctx context.Context, k *kiosk, labelsDir string, log *slog.Logger) error {
-	for _, job := range k.station.Snapshot().Unfinished {
-		_, err := os.Stat(filepath.Join(labelsDir, job.Serial+".zpl"))
-		printed := err == nil
-		if err := k.station.ResolvePrint(ctx, demoActors.Quality, job.ID, printed); err != nil {
-			return err
-		}
-		log.Info("print job left unfinished by a restart resolved", "job", job.ID, "serial", job.Serial, "printed", printed)
-		if printed {
-			continue
-		}
-		_, err = k.station.PrintLabel(ctx, demoActors.Quality, job.Kind, job.Serial)
-		var refusal *line.RefusalError
-		if errors.As(err, &refusal) {
-			log.Warn("label of an unfinished print job not printed again", "serial", job.Serial, "reason", refusal.Reason)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// waitPrinted waits until every label job the station committed has gone
-// to its printer and the printer confirmed it.
-func waitPrinted(ctx context.Context, st *line.Station, w *lineWatch) error {
-	return w.wait(ctx, stepTimeout, "the printers' queues", func() bool {
-		for _, p := range st.Printers() {
-			if p.Pending > 0 || p.Unconfirmed > 0 {
-				return false
-			}
-		}
-		return true
-	})
 }
 
 // countLabels counts the label jobs written to the labels directory.
