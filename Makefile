@@ -51,10 +51,13 @@ fuzz:
 DEMO_DIR ?= $(DATA_DIR)/demo
 SPEED    ?= 0
 DAY      := -products $(SAMPLE).products.json -registry $(SAMPLE).registry.json -linerun $(SAMPLE).linerun.json
+# fyne logs an error at start for a locale such as C.UTF-8 that is not a
+# language tag; the kiosk's own language comes from its configuration.
+KIOSK    := LANG=zh_CN.UTF-8 $(BIN)/kiosk
 
 demo: build
 	@rm -rf $(DEMO_DIR)
-	$(BIN)/kiosk -headless -sim $(DAY) -data $(DEMO_DIR) -out $(DEMO_DIR) -speed $(SPEED)
+	$(KIOSK) -headless -sim $(DAY) -data $(DEMO_DIR) -out $(DEMO_DIR) -speed $(SPEED)
 	@cat $(DEMO_DIR)/summary.json
 
 # run opens the kiosk on simulated devices with a fresh data directory,
@@ -68,7 +71,7 @@ run: build
 	  $(MAKE) --no-print-directory demo; \
 	else \
 	  rm -rf $(RUN_DIR); \
-	  $(BIN)/kiosk -sim $(DAY) -data $(RUN_DIR) -speed 1; \
+	  $(KIOSK) -sim $(DAY) -data $(RUN_DIR) -speed 1; \
 	fi
 
 clean:

@@ -172,6 +172,44 @@ func (k *kiosk) roles() line.ScaleRoles {
 	return roles
 }
 
+// labelRef names a label: what it goes on and its serial.
+type labelRef struct {
+	kind   line.LabelKind
+	serial string
+}
+
+// unqueuedLabels returns the labels of the shift that have no print job at
+// all: a carcass or pack stored just before a crash whose label job was
+// never committed. The station lists only jobs left queued or sent, so
+// these come back here. Blocked carcasses, whose labels are never
+// printed, and voided pack labels are left out.
+// NOTE: line.Station.Open could list these with the unfinished jobs.
+func (k *kiosk) unqueuedLabels(ctx context.Context) ([]labelRef, error) {
+	facts, err := k.db.BatchFacts(ctx, k.shift.Batch.String())
+	if err != nil {
+		return nil, err
+	}
+	var refs []labelRef
+	for _, c := range facts.Carcasses {
+		if c.State == line.CarcassBlocked {
+			continue
+		}
+		jobs, err := k.lots.PrintJobs(ctx, c.Number)
+		if err != nil {
+			return nil, err
+		}
+		if len(jobs) == 0 {
+			refs = append(refs, labelRef{kind: line.LabelCarcass, serial: c.Number})
+		}
+	}
+	for _, p := range facts.Packs {
+		if len(p.Prints) == 0 && p.Void == nil {
+			refs = append(refs, labelRef{kind: line.LabelPack, serial: p.Serial})
+		}
+	}
+	return refs, nil
+}
+
 // run runs the station's printing and the drivers until ctx is done.
 // Tag reads and readings go through tag and reading when they are set,
 // which must hand them on to the station.

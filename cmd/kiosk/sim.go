@@ -51,8 +51,11 @@ type rig struct {
 	dir       string // holds the pty links
 	reader    *sim.ReaderSim
 	readerPty *sim.Pty
-	dials     map[string]*dial       // by scale id
-	printers  map[string]*printerSim // by printer id
+	dials     map[string]*dial // by scale id
+	// indicators are the simulated Modbus indicators by scale id, to
+	// make them fail.
+	indicators map[string]*sim.Indicator
+	printers   map[string]*printerSim // by printer id
 
 	log     *slog.Logger
 	closers []func()
@@ -70,7 +73,7 @@ func startRig(cfg *Config, t timing, labelsDir string, log *slog.Logger) (r *rig
 		return nil, fmt.Errorf("simulators: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r = &rig{dir: dir, dials: make(map[string]*dial), printers: make(map[string]*printerSim), log: log, cancel: cancel}
+	r = &rig{dir: dir, dials: make(map[string]*dial), indicators: make(map[string]*sim.Indicator), printers: make(map[string]*printerSim), log: log, cancel: cancel}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -122,6 +125,7 @@ func (r *rig) startScale(ctx context.Context, s *ScaleConfig, t timing) error {
 		if err != nil {
 			return err
 		}
+		r.indicators[s.ID] = indicator
 		if s.Protocol == ProtocolModbusTCP {
 			server, err := sim.StartTCP(indicator, "127.0.0.1:0")
 			if err != nil {

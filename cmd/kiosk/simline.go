@@ -35,6 +35,9 @@ type simLine struct {
 	// its tag is read; otherwise passes follow each other at once.
 	paced bool
 	log   *slog.Logger
+	// beforePass, when set, is called before the kill line reads the tag
+	// of pass index (0-based), so a test can break a device there.
+	beforePass func(index int)
 }
 
 // cutJob is a carcass the kill line hands to the cutting table.
@@ -96,6 +99,9 @@ func (s *simLine) killLine(ctx context.Context, cuts chan<- cutJob) error {
 	for i, p := range s.run.Passes {
 		pp := s.plan.Pass(i)
 		number := pp.Carcass
+		if s.beforePass != nil {
+			s.beforePass(i)
+		}
 		if number == "" {
 			var err error
 			if number, err = s.readTag(ctx, p); err != nil {
@@ -130,10 +136,10 @@ func (s *simLine) readTag(ctx context.Context, p *line.Pass) (string, error) {
 		}
 	}
 	n := s.watch.enteredCount()
-	written := time.Now()
-	if err := s.rig.writeTag(dayrun.ReaderBytes(p)); err != nil {
-		return "", fmt.Errorf("simulated reader: %w", err)
+	if err := s.writeTag(ctx, p); err != nil {
+		return "", err
 	}
+	written := time.Now()
 	what := fmt.Sprintf("tag read %q", dayrun.ReaderText(p))
 	if err := s.watch.wait(ctx, stepTimeout, what, func() bool { return len(s.watch.entered) > n }); err != nil {
 		return "", err
@@ -146,6 +152,36 @@ func (s *simLine) readTag(ctx context.Context, p *line.Pass) (string, error) {
 	}
 	s.watch.tagWrote(number, written)
 	return number, nil
+}
+
+// writeTag writes the pass's reader output to the reader's pty. While the
+// simulated reader is unplugged the animal waits at it, as the kill line
+// stops at a dead reader, until it is plugged in again or stepTimeout
+// passes.
+func (s *simLine) writeTag(ctx context.Context, p *line.Pass) error {
+	deadline := time.Now().Add(stepTimeout)
+	logged := false
+	for {
+		err := s.rig.writeTag(dayrun.ReaderBytes(p))
+		if err == nil {
+			if logged {
+				s.log.Info("simulated reader is back", "pass", p.Number)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("simulated reader: %w", err)
+		}
+		if !logged {
+			s.log.Warn("simulated reader cannot send, the kill line waits", "pass", p.Number, "err", err)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // cuttingTable cuts each carcass the kill line passes on.

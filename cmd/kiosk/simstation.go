@@ -283,20 +283,39 @@ func resolveUnfinished(ctx context.Context, k *kiosk, labelsDir string, log *slo
 			return err
 		}
 		log.Info("print job left unfinished by a restart resolved", "job", job.ID, "serial", job.Serial, "printed", printed)
-		if printed {
-			continue
+		if !printed {
+			if err := printAgain(ctx, k, job.Kind, job.Serial, log); err != nil {
+				return err
+			}
 		}
-		_, err = k.station.PrintLabel(ctx, demoActors.Quality, job.Kind, job.Serial)
-		var refusal *line.RefusalError
-		if errors.As(err, &refusal) {
-			log.Warn("label of an unfinished print job not printed again", "serial", job.Serial, "reason", refusal.Reason)
-			continue
-		}
-		if err != nil {
+	}
+
+	// A crash between storing a carcass or pack and committing its label
+	// job leaves a label with no job at all.
+	refs, err := k.unqueuedLabels(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		log.Info("label never queued before a restart is printed", "serial", ref.serial, "kind", ref.kind)
+		if err := printAgain(ctx, k, ref.kind, ref.serial, log); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// printAgain prints a label that has no job or only failed ones. A label
+// the station refuses to print, such as that of a blocked carcass, is
+// logged and left.
+func printAgain(ctx context.Context, k *kiosk, kind line.LabelKind, serial string, log *slog.Logger) error {
+	_, err := k.station.PrintLabel(ctx, demoActors.Quality, kind, serial)
+	var refusal *line.RefusalError
+	if errors.As(err, &refusal) {
+		log.Warn("label not printed again", "serial", serial, "reason", refusal.Reason)
+		return nil
+	}
+	return err
 }
 
 // waitPrinted waits until every label job the station committed has gone
