@@ -104,3 +104,41 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestJobSplitter feeds label jobs split at every byte boundary, with
+// status requests between them, and checks each job comes out whole.
+func TestJobSplitter(t *testing.T) {
+	stream := "~HS^XA^FO1,1^FDMA,20261204-0001^FS^XZ~HS^XA^BQN,2,4^FDMA,x^FS^XZ^XZ^XA"
+	want := []string{"^XA^FO1,1^FDMA,20261204-0001^FS^XZ", "^XA^BQN,2,4^FDMA,x^FS^XZ"}
+	for size := 1; size <= len(stream); size++ {
+		var s jobSplitter
+		var got []string
+		for i := 0; i < len(stream); i += size {
+			s.feed([]byte(stream[i:min(i+size, len(stream))]), func(job []byte) { got = append(got, string(job)) })
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("chunks of %d bytes: jobs %q, want %q", size, got, want)
+		}
+	}
+}
+
+// TestLabelSerial reads the serial from the QR code of a carcass label
+// and of a pack label.
+func TestLabelSerial(t *testing.T) {
+	tests := []struct {
+		job  string
+		want string
+		ok   bool
+	}{
+		{"^XA^BQN,2,5,M,7^FDMA,20261204-0031^FS^XZ", "20261204-0031", true},
+		{"^XA^BQN,2,4,M,7^FDMA,https://trace.example.cn/01/96923456000011/10/20261204-L1-1/21/010000000001?3103=002886^FS^XZ", "010000000001", true},
+		{"^XA^BQN,2,4,M,7^FDMM,B0012https://x/21/7^FS^XZ", "7", true},
+		{"^XA^FO1,1^FDno code^FS^XZ", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := labelSerial([]byte(tt.job))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("labelSerial(%q) = %q, %v, want %q, %v", tt.job, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -119,29 +119,41 @@ func (c *stampedConn) Read(b []byte) (int, error) {
 }
 
 // jobSplitter finds the ZPL formats, ^XA to ^XZ, in a byte stream split
-// anywhere, as the simulated printer does.
+// anywhere, as the simulated printer does: bytes outside a format, such
+// as ~HS, are skipped.
 type jobSplitter struct {
-	prev     [2]byte // the two bytes before the current one
-	inFormat bool
-	job      []byte
+	buf      []byte
+	inFormat bool // buf starts with ^XA
+	scanned  int  // bytes of buf already searched for ^XZ
 }
 
+var (
+	formatStart = []byte("^XA")
+	formatEnd   = []byte("^XZ")
+)
+
 func (s *jobSplitter) feed(data []byte, onJob func([]byte)) {
-	for _, b := range data {
-		window := string([]byte{s.prev[0], s.prev[1], b})
-		s.prev = [2]byte{s.prev[1], b}
-		if s.inFormat {
-			s.job = append(s.job, b)
+	s.buf = append(s.buf, data...)
+	for {
+		if !s.inFormat {
+			i := bytes.Index(s.buf, formatStart)
+			if i < 0 {
+				// Keep two bytes that may begin a ^XA split by the read.
+				s.buf = append(s.buf[:0], s.buf[max(0, len(s.buf)-2):]...)
+				return
+			}
+			s.buf = append(s.buf[:0], s.buf[i:]...)
+			s.inFormat, s.scanned = true, len(formatStart)
 		}
-		switch {
-		case window == "^XA" && !s.inFormat:
-			s.inFormat = true
-			s.job = append(s.job[:0], "^XA"...)
-		case window == "^XZ" && s.inFormat:
-			onJob(s.job)
-			s.inFormat = false
-			s.job = nil
+		j := bytes.Index(s.buf[s.scanned:], formatEnd)
+		if j < 0 {
+			s.scanned = max(len(formatStart), len(s.buf)-2)
+			return
 		}
+		end := s.scanned + j + len(formatEnd)
+		onJob(s.buf[:end])
+		s.buf = append(s.buf[:0], s.buf[end:]...)
+		s.inFormat = false
 	}
 }
 
