@@ -9,10 +9,11 @@ import (
 )
 
 // BenchmarkHeadlessSampleDay plays the whole sample day headless at full
-// speed into a fresh data directory: 375 tag reads through the reader's
-// pty, about 6,700 weighings through the Modbus and ASCII drivers, and
-// 5,175 labels through the printer driver to the simulated printers. It
-// reports the latency figures of summary.json and the database size.
+// speed into a fresh data directory. That is 375 tag reads through the
+// reader's pty, about 6,700 weighings through the Modbus and ASCII
+// drivers, and 5,175 labels through the printer driver to the simulated
+// printers. It reports the latency figures of summary.json and the
+// database size. LAMBTRACE_BENCH_PASSES=N plays only the first N passes.
 func BenchmarkHeadlessSampleDay(b *testing.B) {
 	needSocat(b)
 	runPath := sample + ".linerun.json"
@@ -23,6 +24,7 @@ func BenchmarkHeadlessSampleDay(b *testing.B) {
 		}
 		runPath = shortLineRun(b, b.TempDir(), passes, 23)
 	}
+
 	var s daySummary
 	var dbSize int64
 	for b.Loop() {
