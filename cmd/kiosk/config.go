@@ -73,9 +73,11 @@ type PlatformConfig struct {
 	URL string `toml:"url"`
 	// Domain is the host of the GS1 Digital Link URIs in the labels' QR
 	// codes.
-	Domain       string `toml:"domain"`
-	StationKey   string `toml:"station_key"`   // key file of the station's signing key
-	InspectorKey string `toml:"inspector_key"` // key file of the veterinarian's signing key
+	Domain     string `toml:"domain"`
+	StationKey string `toml:"station_key"` // key file of the station's signing key
+	// InspectorKeys are the key files of the veterinarians' signing keys,
+	// by the veterinarian's user id.
+	InspectorKeys map[string]string `toml:"inspector_keys"`
 }
 
 // ReaderConfig is the ear-tag reader.
@@ -212,7 +214,10 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	relative(&cfg.DataDir)
 	relative(&cfg.Platform.StationKey)
-	relative(&cfg.Platform.InspectorKey)
+	for vet, path := range cfg.Platform.InspectorKeys {
+		relative(&path)
+		cfg.Platform.InspectorKeys[vet] = path
+	}
 	for i := range cfg.Scales {
 		relative(&cfg.Scales[i].ProfileFile)
 	}

@@ -49,10 +49,12 @@ type daySummary struct {
 	JournalVerified bool      `json:"journal_verified"`
 	ElapsedS        float64   `json:"elapsed_s"` // wall time from start to summary
 	Latency         Latencies `json:"latency"`
-	// TODO: the veterinarian's sign-off, the batch's seal and its upload
-	// to an embedded platform are not built yet. Until they are, batches,
-	// uploaded and receipts_verified are written as null.
-	Batches          *int `json:"batches"`
+	// Batches counts the day's batches the demo veterinarian signed off
+	// and sealed into the outbox.
+	Batches *int `json:"batches"`
+	// TODO: the upload of sealed batches to an embedded platform is not
+	// built yet. Until it is, uploaded and receipts_verified are written
+	// as null.
 	Uploaded         *int `json:"uploaded"`
 	ReceiptsVerified *int `json:"receipts_verified"`
 }
@@ -83,6 +85,9 @@ func runHeadless(ctx context.Context, cfg *Config, in headlessInput, log *slog.L
 	if err != nil {
 		return nil, err
 	}
+	if err := signOffDemo(ctx, s.k); err != nil {
+		return nil, err
+	}
 	s.stop()
 
 	summary, err := dayrun.Summarize(ctx, s.k.db, s.k.shift.Batch, day.Run)
@@ -90,6 +95,11 @@ func runHeadless(ctx context.Context, cfg *Config, in headlessInput, log *slog.L
 		return nil, err
 	}
 	out := &daySummary{Summary: summary, Latency: s.watch.latencies()}
+	batches, err := sealedBatches(ctx, s.k)
+	if err != nil {
+		return nil, err
+	}
+	out.Batches = &batches
 	if _, err := s.k.db.Verify(ctx); err != nil {
 		log.Error("journal verification failed", "err", err)
 	} else {

@@ -113,8 +113,11 @@ func TestHeadlessShortDay(t *testing.T) {
 	if !got.JournalVerified {
 		t.Error("journal_verified is false")
 	}
-	if got.Batches != nil || got.Uploaded != nil || got.ReceiptsVerified != nil {
-		t.Error("batches, uploaded and receipts_verified are set before sign-off and upload exist")
+	if got.Batches == nil || *got.Batches != 1 {
+		t.Errorf("batches = %v, want 1 signed off and sealed", got.Batches)
+	}
+	if got.Uploaded != nil || got.ReceiptsVerified != nil {
+		t.Error("uploaded and receipts_verified are set before the upload exists")
 	}
 	if got.ElapsedS <= 0 {
 		t.Errorf("elapsed_s = %v", got.ElapsedS)

@@ -77,6 +77,13 @@ func openKiosk(ctx context.Context, cfg *Config, db *store.DB, opts kioskOptions
 	if k.devices, err = newDeviceSet(cfg, opts.timing, clock.Now, log); err != nil {
 		return nil, err
 	}
+	if err := syncPlantSettings(ctx, db, cfg); err != nil {
+		return nil, err
+	}
+	sealer, err := newSealer(cfg, k.rules)
+	if err != nil {
+		return nil, err
+	}
 
 	plant := line.Plant{Name: cfg.Plant.Name, Approval: cfg.Plant.Approval}
 	if plant.Name == "" {
@@ -91,7 +98,7 @@ func openKiosk(ctx context.Context, cfg *Config, db *store.DB, opts kioskOptions
 	for _, s := range cfg.Scales {
 		windows[s.ID] = s
 	}
-	k.station, err = line.NewStation(line.StationConfig{
+	stationCfg := line.StationConfig{
 		Store: k.lots, Registry: k.registry, Products: k.products, Rules: k.rules, Clock: clock, Plant: plant,
 		Scales:         k.roles(),
 		NewWindow:      func(id string) line.StabilityWindow { return windows[id].window() },
@@ -100,7 +107,11 @@ func openKiosk(ctx context.Context, cfg *Config, db *store.DB, opts kioskOptions
 		PackPrinter:    k.devices.labelPrinter(RolePack),
 		AutoRelease:    opts.policy,
 		Logger:         log,
-	})
+	}
+	if sealer != nil {
+		stationCfg.Sealer = sealer
+	}
+	k.station, err = line.NewStation(stationCfg)
 	if err != nil {
 		return nil, err
 	}

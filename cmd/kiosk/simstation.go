@@ -107,6 +107,9 @@ func openSimStation(ctx context.Context, cfg *Config, in simInput, log *slog.Log
 	if in.run != nil {
 		matchDivisions(&simCfg, in.run, log)
 	}
+	if err := prepareDemo(ctx, db, &simCfg, log); err != nil {
+		return nil, err
+	}
 	if s.rig, err = startRig(&simCfg, opts.timing, in.labelsDir, log); err != nil {
 		return nil, err
 	}
