@@ -26,6 +26,8 @@ type kiosk struct {
 	registry *line.Registry
 	products *line.ProductMaster
 	rules    *line.Rules
+	clock    line.Clock
+	links    *linkWatch // when each scale last delivered a reading
 }
 
 // kioskOptions are the parts of a kiosk that the way it runs chooses.
@@ -55,7 +57,7 @@ func openKiosk(ctx context.Context, cfg *Config, db *store.DB, opts kioskOptions
 	if clock == nil {
 		clock = line.ClockFunc(time.Now)
 	}
-	k = &kiosk{cfg: cfg, log: log, db: db}
+	k = &kiosk{cfg: cfg, log: log, db: db, clock: clock, links: &linkWatch{}}
 	defer func() {
 		if err != nil {
 			k.Close()
@@ -231,6 +233,7 @@ func (k *kiosk) run(ctx context.Context, tag func(line.TagEvent), reading func(l
 	if reading == nil {
 		reading = k.station.DeliverReading
 	}
+	reading = k.links.deliverReading(reading)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
