@@ -36,21 +36,21 @@ func runGUI(ctx context.Context, cfg *Config, o options, log *slog.Logger) error
 	a.Settings().SetTheme(ui.NewTheme())
 	w := a.NewWindow(line.Translate(lang, "kiosk.window.title", map[string]string{"station": cfg.Station.ID}))
 	w.Resize(fyne.NewSize(1024, 600))
-	status := uiStatus{k: k, links: k.links}
+	status := uiStatus{k: k, links: k.links, platform: k.platformURL}
 	kui, err := ui.New(w, ui.Config{Station: k.station, Users: uiUsers{db: k.db}, Status: status, Clock: k.clock,
 		Lang: lang, Logger: log})
 	if err != nil {
 		return err
 	}
 	roles := k.roles()
-	// NOTE: the batches and outbox screen and the admin's settings screen
-	// are not wired yet: they need the upload worker and a store for the
-	// settings, which the kiosk does not have.
+	// NOTE: the admin's settings screen is not wired yet: the kiosk has
+	// no place to save thresholds and the platform URL for the next start.
 	err = kui.Register(
 		ui.NewEntryScreen(kui, roles.Hook),
 		ui.NewCuttingScreen(kui, ui.CuttingScales{Carcass: roles.Carcass, Pack: roles.Pack}),
 		ui.NewQualityScreen(kui, uiRecords{k: k}),
 		ui.NewSignOffScreen(kui, uiSignOff{k: k}),
+		ui.NewOutboxScreen(kui, uiUploads{k: k, worker: k.uploader}),
 		ui.NewDevicesScreen(kui, uiDevices{k: k, status: status}),
 	)
 	if err != nil {
@@ -63,6 +63,9 @@ func runGUI(ctx context.Context, cfg *Config, o options, log *slog.Logger) error
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
+	uploadCtx, stopUploads := context.WithCancel(ctx)
+	defer stopUploads()
+	go k.runUploads(uploadCtx)
 	if play != nil {
 		go func() {
 			err := play(ctx)
@@ -124,6 +127,13 @@ func openService(ctx context.Context, cfg *Config, o options, log *slog.Logger) 
 	k, err := openKiosk(ctx, cfg, db, kioskOptions{}, log)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if cfg.Platform.URL != "" {
+		if k.uploader, err = newUploader(cfg, db, cfg.Platform.URL, log); err != nil {
+			k.Close()
+			return nil, nil, nil, err
+		}
+		k.platformURL = cfg.Platform.URL
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	stopped := make(chan struct{})

@@ -50,11 +50,10 @@ type daySummary struct {
 	ElapsedS        float64   `json:"elapsed_s"` // wall time from start to summary
 	Latency         Latencies `json:"latency"`
 	// Batches counts the day's batches the demo veterinarian signed off
-	// and sealed into the outbox.
-	Batches *int `json:"batches"`
-	// TODO: the upload of sealed batches to an embedded platform is not
-	// built yet. Until it is, uploaded and receipts_verified are written
-	// as null.
+	// and sealed into the outbox, Uploaded those the platform accepted,
+	// and ReceiptsVerified those whose receipt verifies against the
+	// platform's receipt key for the sealed document.
+	Batches          *int `json:"batches"`
 	Uploaded         *int `json:"uploaded"`
 	ReceiptsVerified *int `json:"receipts_verified"`
 }
@@ -88,6 +87,9 @@ func runHeadless(ctx context.Context, cfg *Config, in headlessInput, log *slog.L
 	if err := signOffDemo(ctx, s.k); err != nil {
 		return nil, err
 	}
+	if _, err := s.uploader.Pass(ctx, true); err != nil {
+		return nil, err
+	}
 	s.stop()
 
 	summary, err := dayrun.Summarize(ctx, s.k.db, s.k.shift.Batch, day.Run)
@@ -100,6 +102,11 @@ func runHeadless(ctx context.Context, cfg *Config, in headlessInput, log *slog.L
 		return nil, err
 	}
 	out.Batches = &batches
+	uploaded, verified, err := verifiedReceipts(ctx, s.k)
+	if err != nil {
+		return nil, err
+	}
+	out.Uploaded, out.ReceiptsVerified = &uploaded, &verified
 	if _, err := s.k.db.Verify(ctx); err != nil {
 		log.Error("journal verification failed", "err", err)
 	} else {

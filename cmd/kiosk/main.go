@@ -177,7 +177,6 @@ func runOptions(o options, stdout, stderr io.Writer) error {
 	}
 	for _, l := range line.Langs {
 		fmt.Fprintln(stderr, line.Translate(l, "kiosk.summary_written", data))
-		fmt.Fprintln(stderr, line.Translate(l, "kiosk.upload_pending", nil))
 	}
 	if !summary.JournalVerified {
 		return errJournal

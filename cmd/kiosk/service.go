@@ -10,6 +10,7 @@ import (
 
 	"lambtrace/line"
 	"lambtrace/store"
+	"lambtrace/upload"
 )
 
 // kiosk is the line service wired together: the station database, the
@@ -28,6 +29,11 @@ type kiosk struct {
 	rules    *line.Rules
 	clock    line.Clock
 	links    *linkWatch // when each scale last delivered a reading
+
+	// uploader delivers sealed batches to the platform at platformURL;
+	// nil when the station uploads nothing.
+	uploader    *upload.Worker
+	platformURL string
 }
 
 // kioskOptions are the parts of a kiosk that the way it runs chooses.
@@ -245,6 +251,26 @@ func (k *kiosk) run(ctx context.Context, tag func(line.TagEvent), reading func(l
 		k.devices.run(ctx, tag, reading, k.log)
 	}()
 	wg.Wait()
+}
+
+// runUploads runs the upload worker until ctx is done, waking it as soon
+// as a batch is sealed. It does nothing without a worker.
+func (k *kiosk) runUploads(ctx context.Context) {
+	if k.uploader == nil {
+		return
+	}
+	sub := k.station.Subscribe(64)
+	defer sub.Close()
+	go func() {
+		for ev := range sub.C {
+			if _, ok := ev.(line.BatchSealedEvent); ok {
+				k.uploader.Wake()
+			}
+		}
+	}()
+	if err := k.uploader.Run(ctx); err != nil && ctx.Err() == nil {
+		k.log.Error("upload worker stopped", "err", err)
+	}
 }
 
 // Close closes the printers and the database.

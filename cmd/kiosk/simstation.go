@@ -12,6 +12,7 @@ import (
 	"lambtrace/cmd/internal/dayrun"
 	"lambtrace/line"
 	"lambtrace/store"
+	"lambtrace/upload"
 )
 
 // simStation is a station on simulated devices: the simulators, the
@@ -26,6 +27,8 @@ type simStation struct {
 	run       *line.LineRun // nil when no line run is played
 	plan      *dayrun.Plan
 	line      *simLine
+	platform  *embeddedPlatform // nil when the configuration names a platform
+	uploader  *upload.Worker
 	labelsDir string
 	log       *slog.Logger
 
@@ -110,6 +113,16 @@ func openSimStation(ctx context.Context, cfg *Config, in simInput, log *slog.Log
 	if err := prepareDemo(ctx, db, &simCfg, log); err != nil {
 		return nil, err
 	}
+	url := simCfg.Platform.URL
+	if url == "" {
+		if s.platform, err = startEmbeddedPlatform(ctx, &simCfg, log); err != nil {
+			return nil, err
+		}
+		url = s.platform.url
+	}
+	if s.uploader, err = newUploader(&simCfg, db, url, log); err != nil {
+		return nil, err
+	}
 	if s.rig, err = startRig(&simCfg, opts.timing, in.labelsDir, log); err != nil {
 		return nil, err
 	}
@@ -117,6 +130,7 @@ func openSimStation(ctx context.Context, cfg *Config, in simInput, log *slog.Log
 		return nil, err
 	}
 	s.k.station.SetOperator(demoActors.Operator)
+	s.k.uploader, s.k.platformURL = s.uploader, url
 
 	s.watch = newLineWatch(s.k.roles(), log)
 	s.sub = s.k.station.Subscribe(1 << 16)
@@ -225,6 +239,9 @@ func (s *simStation) Close() {
 	}
 	if s.rig != nil {
 		s.rig.Close()
+	}
+	if s.platform != nil {
+		s.platform.Close()
 	}
 }
 

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
 	"lambtrace/line"
 	"lambtrace/store"
 	"lambtrace/ui"
+	"lambtrace/upload"
 )
 
 // The services the kiosk's screens need beyond the station, over the
@@ -86,13 +88,13 @@ func (l *linkWatch) lastReading(scale string) (time.Time, bool) {
 
 // uiStatus implements ui.StatusSource: the reader is connected while its
 // serial device exists, a scale works while it delivers readings, and a
-// printer as the station last saw it. The outbox counts the shift's
-// sealed batch until the platform accepts it.
-// NOTE: there is no platform link yet: the upload worker that would
-// report it is not part of the kiosk.
+// printer as the station last saw it. The platform link fails while the
+// last upload attempt of a queued batch failed, and the outbox counts
+// the sealed batches the platform has not accepted.
 type uiStatus struct {
-	k     *kiosk
-	links *linkWatch
+	k        *kiosk
+	links    *linkWatch
+	platform string // the platform's URL; empty when the station uploads nothing
 }
 
 func (s uiStatus) Status(ctx context.Context) ui.StatusReport {
@@ -104,12 +106,29 @@ func (s uiStatus) Status(ctx context.Context) ui.StatusReport {
 	for _, p := range s.k.station.Printers() {
 		r.Links = append(r.Links, ui.PrinterLink(p))
 	}
-	entry, err := s.k.db.Outbox(ctx, s.k.shift.Batch.String())
-	switch {
-	case err == nil && entry.State == store.OutboxRejected:
-		r.Outbox.Rejected = 1
-	case err == nil && entry.State != store.OutboxDelivered:
-		r.Outbox.Waiting = 1
+	items, err := upload.ReadOutbox(ctx, s.k.db)
+	if err != nil {
+		s.k.log.Warn("outbox not read for the status bar", "err", err)
+		r.Outbox.Problem = ui.Message{Key: "ui.status.problem.unknown"}
+		return r
+	}
+	failing := false
+	for _, it := range items {
+		switch it.State {
+		case upload.OutboxQueued, upload.OutboxSending:
+			r.Outbox.Waiting++
+			failing = failing || it.LastError != ""
+		case upload.OutboxRejected:
+			r.Outbox.Rejected++
+		}
+	}
+	if s.platform != "" {
+		link := ui.LinkStatus{Kind: ui.LinkPlatform, ID: s.platform, OK: !failing}
+		if failing {
+			link.Problem = ui.Message{Key: "ui.status.problem.platform_unreachable"}
+			r.Outbox.Problem = link.Problem
+		}
+		r.Links = append(r.Links, link)
 	}
 	return r
 }
@@ -269,4 +288,54 @@ func (d uiDevices) TestPrint(ctx context.Context, printer string) error {
 		}
 	}
 	return fmt.Errorf("printer %s is not configured", printer)
+}
+
+// uiUploads implements ui.Uploads over the store's outbox and the upload
+// worker, which is nil when the station uploads nothing.
+type uiUploads struct {
+	k      *kiosk
+	worker *upload.Worker
+}
+
+// Batches returns the shift's batch while it is not sealed, and every
+// sealed batch, newest first.
+func (u uiUploads) Batches(ctx context.Context) ([]ui.BatchUpload, error) {
+	items, err := upload.ReadOutbox(ctx, u.k.db)
+	if err != nil {
+		return nil, err
+	}
+	var out []ui.BatchUpload
+	shift := u.k.station.Snapshot()
+	if shift.State != line.BatchSealed && shift.State != line.BatchUploaded {
+		out = append(out, ui.BatchUpload{Batch: shift.Batch, State: shift.State})
+	}
+	for i := len(items) - 1; i >= 0; i-- {
+		it := items[i]
+		batch, err := line.ParseBatchID(it.BatchID)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: %w", err)
+		}
+		b := ui.BatchUpload{Batch: batch, State: line.BatchSealed, Upload: ui.UploadState(it.State), Attempts: it.Attempts,
+			SealedAt: it.SealedAt, NextAttemptAt: it.NextAttemptAt, LastError: it.LastError, DeliveredAt: it.DeliveredAt}
+		if it.Receipt != nil {
+			b.State, b.Receipt = line.BatchUploaded, strconv.FormatInt(it.Receipt.ID, 10)
+		}
+		if it.Rejection != nil {
+			b.Status = it.Rejection.Status
+			for _, r := range it.Rejection.Reasons {
+				b.Rejection = append(b.Rejection, ui.RejectReason{Code: r.Code, Subject: r.Subject, Text: r.Message})
+			}
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// RetryNow makes one upload attempt of a queued batch now.
+func (u uiUploads) RetryNow(ctx context.Context, batch line.BatchID) error {
+	if u.worker == nil {
+		return errors.New("this station has no platform to upload to: set platform.url in the configuration")
+	}
+	_, err := u.worker.RetryNow(ctx, batch.String())
+	return err
 }
