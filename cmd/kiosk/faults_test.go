@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net"
+	"net/http"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -14,6 +16,8 @@ import (
 	"lambtrace/cmd/internal/dayrun"
 	"lambtrace/devices/sim"
 	"lambtrace/line"
+	"lambtrace/ui"
+	"lambtrace/upload"
 )
 
 // syncBuffer is a bytes.Buffer safe for the log's concurrent writers.
@@ -198,4 +202,87 @@ func TestScaleStopsAnswering(t *testing.T) {
 	}
 	d.finish(t)
 	d.wantLog(t, "scale connection failed, reconnecting", "scale reconnected")
+}
+
+// TestPlatformDown signs off a short day while the embedded platform is
+// down. The batch waits in the outbox, the status bar says the platform
+// cannot be reached, and the upload worker delivers the batch on its own
+// once the platform is back, with a receipt that verifies.
+func TestPlatformDown(t *testing.T) {
+	d := startFaultDay(t, 4, func(*faultDay, int) {})
+	d.finish(t)
+	ctx := context.Background()
+	k := d.s.k
+
+	// The platform goes down: its port refuses connections.
+	addr := strings.TrimPrefix(d.s.platform.url, "http://")
+	if err := d.s.platform.http.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := signOffDemo(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := receiptKeys(k.cfg.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := upload.NewClient(upload.ClientConfig{Platform: d.s.platform.url, ReceiptKeys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(d.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	worker, err := upload.NewWorker(upload.WorkerConfig{DB: k.db, Client: client, RetryBase: 50 * time.Millisecond,
+		RetryMax: 200 * time.Millisecond, PollInterval: 50 * time.Millisecond, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go worker.Run(runCtx)
+
+	status := uiStatus{k: k, links: k.links, platform: d.s.platform.url}
+	waitStatus := func(what string, cond func(ui.StatusReport) bool) ui.StatusReport {
+		t.Helper()
+		deadline := time.Now().Add(stepTimeout)
+		for {
+			r := status.Status(ctx)
+			if cond(r) {
+				return r
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: status %+v\nlog:\n%s", what, r, d.log.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	platformLink := func(r ui.StatusReport) ui.LinkStatus {
+		for _, l := range r.Links {
+			if l.Kind == ui.LinkPlatform {
+				return l
+			}
+		}
+		return ui.LinkStatus{}
+	}
+	down := waitStatus("the failed upload", func(r ui.StatusReport) bool { return !platformLink(r).OK && r.Outbox.Waiting == 1 })
+	if got := platformLink(down).Problem.Key; got != "ui.status.problem.platform_unreachable" {
+		t.Errorf("platform link problem %q", got)
+	}
+
+	// The platform comes back on the same address.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := &http.Server{Handler: d.s.platform.server.Handler()}
+	go back.Serve(ln)
+	defer back.Close()
+	up := waitStatus("the delivery", func(r ui.StatusReport) bool { return platformLink(r).OK && r.Outbox.Waiting == 0 })
+	if up.Outbox.Rejected != 0 {
+		t.Errorf("%d batches rejected", up.Outbox.Rejected)
+	}
+	uploaded, verified, err := verifiedReceipts(ctx, k)
+	if err != nil || uploaded != 1 || verified != 1 {
+		t.Errorf("verifiedReceipts = %d, %d, %v, want 1, 1", uploaded, verified, err)
+	}
+	d.wantLog(t, "upload attempt failed; will retry", "batch delivered")
 }
