@@ -19,8 +19,9 @@ import (
 
 // fullSpeedRate is the rate of the line clock when a day is played as
 // fast as the machine allows (-speed 0). The drivers then poll a Modbus
-// scale every 0.5 ms of wall time, 100 ms of line time, and a stability
-// window's 500 ms of line time pass in 2.5 ms.
+// scale every 0.2 ms of wall time, 100 ms of line time, and a stability
+// window's 500 ms of line time pass in 1 ms. On 2 cores the sample day
+// then spends most of its time waiting for the database's fsyncs.
 const fullSpeedRate = 500
 
 // demoActors are the users the headless day records in the journal.

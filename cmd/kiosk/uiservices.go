@@ -55,7 +55,7 @@ func (u uiUsers) CheckPIN(ctx context.Context, id, pin string) (ui.User, error) 
 }
 
 // scaleSilence is how long a scale may deliver no reading, in wall time,
-// before the status bar says it does not reply. Indicators in use send
+// before the status bar reports that it does not reply. Indicators in use send
 // several readings a second.
 const scaleSilence = 2 * time.Second
 
