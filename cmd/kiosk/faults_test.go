@@ -205,7 +205,7 @@ func TestScaleStopsAnswering(t *testing.T) {
 }
 
 // TestPlatformDown signs off a short day while the embedded platform is
-// down. The batch waits in the outbox, the status bar says the platform
+// down. The batch waits in the outbox, the status bar reports the platform
 // cannot be reached, and the upload worker delivers the batch on its own
 // once the platform is back, with a receipt that verifies.
 func TestPlatformDown(t *testing.T) {

@@ -12,9 +12,11 @@
 // inspections and cuts, at line pace times -speed.
 //
 // -headless plays a whole line run without a window into a data
-// directory, importing the registry and product master first, and
-// writes OUT/summary.json and every label to OUT/labels/. A data
-// directory holding part of the day continues it.
+// directory, importing the registry and product master first. The demo
+// veterinarian then signs off the batch, which is sealed and uploaded to
+// the platform, and the kiosk writes OUT/summary.json and every label
+// to OUT/labels/. A data directory holding part of the day continues it.
+// docs/kiosk.md describes the configuration file and the summary.
 //
 // Exit status: 0 on success, 2 when the command line, the configuration
 // or an input file is invalid, 1 on any other failure.
@@ -96,7 +98,7 @@ func parseFlags(args []string) (options, error) {
 	fset.SetOutput(io.Discard)
 	var o options
 	fset.StringVar(&o.config, "config", "", "configuration `file` (TOML); without one the kiosk runs with simulated devices")
-	fset.BoolVar(&o.sim, "sim", false, "simulate every device, whatever the configuration says")
+	fset.BoolVar(&o.sim, "sim", false, "simulate every device, whatever the configuration sets")
 	fset.StringVar(&o.dataDir, "data", "", "data `directory` of the station database; overrides the configuration")
 	fset.BoolVar(&o.headless, "headless", false, "play the line run without a window and write a summary")
 	fset.StringVar(&o.products, "products", "", "product master `file` to import (lambtrace-products/1)")
@@ -253,7 +255,7 @@ func printUsage(w io.Writer) {
        kiosk -headless -products P -registry R -linerun L [-data DIR] [-out DIR] [-speed X]
 
   -config FILE   configuration file (TOML); without one every device is simulated
-  -sim           simulate every device, whatever the configuration says
+  -sim           simulate every device, whatever the configuration sets
   -data DIR      data directory of the station database
   -products P    product master to import (lambtrace-products/1)
   -registry R    registry export to import (lambtrace-registry/1)

@@ -102,7 +102,7 @@ func (l *Line) Inspect(ctx context.Context, p *line.Pass, carcass string) error 
 }
 
 // Cut takes the carcass of pass p through the cutting table: its chilled
-// weight, every cut and by-product, and the close. from says how far an
+// weight, every cut and by-product, and the close. from holds how far an
 // earlier run got with it. A blocked carcass cannot be picked, so it
 // yields nothing; Cut then returns true.
 func (l *Line) Cut(ctx context.Context, p *line.Pass, carcass string, from PassPlan) (blocked bool, err error) {
@@ -152,7 +152,7 @@ func (l *Line) Cut(ctx context.Context, p *line.Pass, carcass string, from PassP
 	return false, nil
 }
 
-// PackLot weighs a mixed lot's packs and closes the lot. from says how
+// PackLot weighs a mixed lot's packs and closes the lot. from holds how
 // far an earlier run got with it.
 func (l *Line) PackLot(ctx context.Context, lot *line.LotRun, from LotPlan) error {
 	if from.Closed {

@@ -34,8 +34,8 @@ func SummaryOf(s line.Summary) Summary {
 // Summarize builds the summary of a batch recorded from run out of what
 // the database holds. A refused pack is a mass.excess decision on a pack,
 // or a cut of a blocked carcass, which the line run lists and the
-// station never weighed; the batch's carcasses in number order are the
-// passes in line order.
+// station never weighed. The batch's carcasses in number order are the
+// passes in line order, so the blocked ones find their cuts.
 func Summarize(ctx context.Context, db *store.DB, batch line.BatchID, run *line.LineRun) (Summary, error) {
 	counts, err := db.BatchCounts(batch.String())
 	if err != nil {
