@@ -27,16 +27,25 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// startChild starts the kiosk in a child process.
+// startChild starts the kiosk in a child process, in a process group of
+// its own with the socat processes of its simulators.
 func startChild(t *testing.T, args []string, stderr *bytes.Buffer) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	cmd.Stderr = stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	return cmd
+}
+
+// killGroup kills a child started by startChild and every process of its
+// group with SIGKILL, so the socat processes of its simulators, which a
+// killed kiosk cannot stop, end with it.
+func killGroup(cmd *exec.Cmd) error {
+	return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 }
 
 // countPackLabels counts the pack label jobs in a labels directory, whose
@@ -76,11 +85,11 @@ func TestRestartAfterKill(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			child.Process.Kill()
+			killGroup(child)
 			t.Fatalf("no 40 pack labels within 2 minutes\n%s", first.String())
 		}
 	}
-	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := killGroup(child); err != nil {
 		t.Fatal(err)
 	}
 	<-exited
