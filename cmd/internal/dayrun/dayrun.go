@@ -196,6 +196,8 @@ func ReaderText(p *line.Pass) string {
 
 // ReaderBytes returns the bytes the reader sent on its serial line for a
 // pass: the text line with CR LF, or the binary frame as it is.
+// NOTE: a text line holding a CR or LF reaches a reader driver as two
+// lines, where the day check decodes it as one read.
 func ReaderBytes(p *line.Pass) []byte {
 	if p.ReaderFrame != nil {
 		return append([]byte(nil), p.ReaderFrame...)
