@@ -688,7 +688,7 @@ type statusBar struct {
 }
 
 func newStatusBar(k *Kiosk) *statusBar {
-	b := &statusBar{k: k, row: container.NewHBox(), bg: canvas.NewRectangle(nil)}
+	b := &statusBar{k: k, row: container.New(clipRow{}), bg: canvas.NewRectangle(nil)}
 	b.ExtendBaseWidget(b)
 	b.render()
 	return b
@@ -718,6 +718,7 @@ func (b *statusBar) render() {
 	k := b.k
 	b.bg.FillColor = themeColor(ColorNameBar)
 	b.row.Objects = nil
+	var faults, fine []fyne.CanvasObject
 	for _, kind := range LinkKinds {
 		for _, l := range b.report.Links {
 			if l.Kind != kind {
@@ -732,9 +733,10 @@ func (b *statusBar) render() {
 				if problem == "" {
 					problem = k.T("ui.status.problem.unknown", nil)
 				}
-				text += ": " + problem
+				faults = append(faults, b.segment(false, text+": "+problem))
+				continue
 			}
-			b.row.Add(b.segment(l.OK, text))
+			fine = append(fine, b.segment(true, text))
 		}
 	}
 	o := b.report.Outbox
@@ -743,7 +745,14 @@ func (b *statusBar) render() {
 	if p := o.Problem.Text(k.lang); p != "" {
 		text += ": " + p
 	}
-	b.row.Add(b.segment(ok, text))
+	if ok {
+		fine = append(fine, b.segment(true, text))
+	} else {
+		faults = append(faults, b.segment(false, text))
+	}
+	// Faults come first: on a narrow screen the row is cut at the right
+	// edge, and what is cut must be a link that works.
+	b.row.Objects = append(faults, fine...)
 	b.row.Refresh()
 	b.bg.Refresh()
 }
@@ -766,6 +775,29 @@ func (b *statusBar) segment(ok bool, text string) fyne.CanvasObject {
 
 func (b *statusBar) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.NewStack(b.bg, container.NewPadded(b.row)))
+}
+
+// clipRow lays its objects out left to right at their minimum sizes and
+// asks for no width of its own, so a long status line is cut at the
+// window's edge instead of widening the window past the screen.
+type clipRow struct{}
+
+func (clipRow) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, o := range objects {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(0, h)
+}
+
+func (clipRow) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	var x float32
+	for _, o := range objects {
+		m := o.MinSize()
+		o.Resize(m)
+		o.Move(fyne.NewPos(x, (size.Height-m.Height)/2))
+		x += m.Width + theme.Padding()
+	}
 }
 
 // Grounds of the notice bar; black text on them has a contrast above 15:1.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -232,7 +233,27 @@ func TestStatusBarShowsReasons(t *testing.T) {
 			t.Errorf("status bar %s lacks %q", got, want)
 		}
 	}
-	if strings.Index(got, "读卡器") > strings.Index(got, "平台") {
-		t.Errorf("status bar %s is not in the order reader, scale, printer, platform", got)
+	if strings.Index(got, "秤 hook-1") > strings.Index(got, "平台") {
+		t.Errorf("status bar %s does not list faults in the order scale, printer, platform", got)
+	}
+	if strings.Index(got, "读卡器") < strings.Index(got, "待上传") {
+		t.Errorf("status bar %s lists a working reader before a fault", got)
+	}
+}
+
+func TestStatusBarNeverWidensWindow(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	var links []LinkStatus
+	for i := range 12 {
+		links = append(links, LinkStatus{Kind: LinkScale, ID: fmt.Sprintf("scale-with-a-long-name-%d", i), OK: i%2 == 0,
+			Problem: Message{Key: "ui.status.problem.no_reply"}})
+	}
+	r.k.status = statusFunc(func(context.Context) StatusReport {
+		return StatusReport{Links: links, Outbox: OutboxStatus{Waiting: 2}}
+	})
+	r.start()
+	r.k.pollStatus()
+	if w := r.k.root.MinSize().Width; w > 1024 {
+		t.Errorf("frame needs %v units of width with a long status line, want at most 1024", w)
 	}
 }
