@@ -360,46 +360,21 @@ func scanAnimal(rows *sql.Rows) (*line.Animal, string, error) {
 
 // health reads the vaccinations and treatments of the animals.
 func (r *factsReader) health(ofBatch string, animals map[string]*line.Animal) error {
+	animal := func(tag string) *line.Animal { return animals[tag] }
 	rows, err := r.query(`SELECT v.ear_tag, v.name, v.batch, v.given_on FROM vaccinations v JOIN animals a ON a.ear_tag = v.ear_tag
 		WHERE a.consignment_id IN (`+ofBatch+`) ORDER BY v.ear_tag, v.n`, r.f.Batch.String())
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var tag, on string
-		var v line.Vaccination
-		if err := rows.Scan(&tag, &v.Name, &v.Batch, &on); err != nil {
-			rows.Close()
-			return err
-		}
-		if v.On, err = line.ParseDate(on); err != nil {
-			rows.Close()
-			return fmt.Errorf("vaccination of %s: %w", tag, err)
-		}
-		animals[tag].Vaccinations = append(animals[tag].Vaccinations, v)
-	}
-	if err := rows.Close(); err != nil {
+	if err := scanVaccinations(rows, animal); err != nil {
 		return err
 	}
-
 	rows, err = r.query(`SELECT t.ear_tag, t.drug, t.batch, t.given_on, t.withdrawal_days FROM treatments t JOIN animals a ON a.ear_tag = t.ear_tag
 		WHERE a.consignment_id IN (`+ofBatch+`) ORDER BY t.ear_tag, t.n`, r.f.Batch.String())
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var tag, on string
-		var t line.Treatment
-		if err := rows.Scan(&tag, &t.Drug, &t.Batch, &on, &t.WithdrawalDays); err != nil {
-			return err
-		}
-		if t.On, err = line.ParseDate(on); err != nil {
-			return fmt.Errorf("treatment of %s: %w", tag, err)
-		}
-		animals[tag].Treatments = append(animals[tag].Treatments, t)
-	}
-	return rows.Err()
+	return scanTreatments(rows, animal)
 }
 
 func (r *factsReader) labResults() error {

@@ -323,30 +323,47 @@ func loadAnimals(ctx context.Context, tx *sql.Tx, byID map[string]*line.Consignm
 }
 
 func loadHealth(ctx context.Context, tx *sql.Tx, animals map[line.EarTag]*line.Animal) error {
+	animal := func(tag string) *line.Animal { return animals[line.EarTag(tag)] }
 	rows, err := tx.QueryContext(ctx, "SELECT ear_tag, name, batch, given_on FROM vaccinations ORDER BY ear_tag, n")
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var tag, on string
-		var v line.Vaccination
-		if err := rows.Scan(&tag, &v.Name, &v.Batch, &on); err != nil {
-			rows.Close()
-			return err
-		}
-		if v.On, err = line.ParseDate(on); err != nil {
-			rows.Close()
-			return fmt.Errorf("stored vaccination of %s: %w", tag, err)
-		}
-		animals[line.EarTag(tag)].Vaccinations = append(animals[line.EarTag(tag)].Vaccinations, v)
-	}
-	if err := rows.Close(); err != nil {
-		return err
+	if err := scanVaccinations(rows, animal); err != nil {
+		return fmt.Errorf("stored %w", err)
 	}
 	rows, err = tx.QueryContext(ctx, "SELECT ear_tag, drug, batch, given_on, withdrawal_days FROM treatments ORDER BY ear_tag, n")
 	if err != nil {
 		return err
 	}
+	if err := scanTreatments(rows, animal); err != nil {
+		return fmt.Errorf("stored %w", err)
+	}
+	return nil
+}
+
+// scanVaccinations adds each row (ear_tag, name, batch, given_on) to the
+// animal of its ear tag, and closes rows.
+func scanVaccinations(rows *sql.Rows, animal func(tag string) *line.Animal) error {
+	defer rows.Close()
+	for rows.Next() {
+		var tag, on string
+		var v line.Vaccination
+		if err := rows.Scan(&tag, &v.Name, &v.Batch, &on); err != nil {
+			return err
+		}
+		var err error
+		if v.On, err = line.ParseDate(on); err != nil {
+			return fmt.Errorf("vaccination of %s: %w", tag, err)
+		}
+		a := animal(tag)
+		a.Vaccinations = append(a.Vaccinations, v)
+	}
+	return rows.Close()
+}
+
+// scanTreatments adds each row (ear_tag, drug, batch, given_on,
+// withdrawal_days) to the animal of its ear tag, and closes rows.
+func scanTreatments(rows *sql.Rows, animal func(tag string) *line.Animal) error {
 	defer rows.Close()
 	for rows.Next() {
 		var tag, on string
@@ -354,12 +371,14 @@ func loadHealth(ctx context.Context, tx *sql.Tx, animals map[line.EarTag]*line.A
 		if err := rows.Scan(&tag, &t.Drug, &t.Batch, &on, &t.WithdrawalDays); err != nil {
 			return err
 		}
+		var err error
 		if t.On, err = line.ParseDate(on); err != nil {
-			return fmt.Errorf("stored treatment of %s: %w", tag, err)
+			return fmt.Errorf("treatment of %s: %w", tag, err)
 		}
-		animals[line.EarTag(tag)].Treatments = append(animals[line.EarTag(tag)].Treatments, t)
+		a := animal(tag)
+		a.Treatments = append(a.Treatments, t)
 	}
-	return rows.Err()
+	return rows.Close()
 }
 
 // Products loads the stored product master.
