@@ -718,6 +718,7 @@ func (b *statusBar) render() {
 	k := b.k
 	b.bg.FillColor = themeColor(ColorNameBar)
 	b.row.Objects = nil
+
 	var faults, fine []fyne.CanvasObject
 	for _, kind := range LinkKinds {
 		for _, l := range b.report.Links {
@@ -739,6 +740,7 @@ func (b *statusBar) render() {
 			fine = append(fine, b.segment(true, text))
 		}
 	}
+
 	o := b.report.Outbox
 	text := k.T("ui.status.outbox", map[string]string{"waiting": strconv.Itoa(o.Waiting), "rejected": strconv.Itoa(o.Rejected)})
 	ok := o.Rejected == 0 && o.Problem.Key == ""
@@ -750,6 +752,7 @@ func (b *statusBar) render() {
 	} else {
 		faults = append(faults, b.segment(false, text))
 	}
+
 	// Faults come first: on a narrow screen the row is cut at the right
 	// edge, and what is cut must be a link that works.
 	b.row.Objects = append(faults, fine...)
@@ -778,7 +781,7 @@ func (b *statusBar) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // clipRow lays its objects out left to right at their minimum sizes and
-// asks for no width of its own, so a long status line is cut at the
+// reports a minimum width of zero, so a long status line is cut at the
 // window's edge instead of widening the window past the screen.
 type clipRow struct{}
 

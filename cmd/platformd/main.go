@@ -250,7 +250,7 @@ func serverTLS(o *options) (*tls.Config, error) {
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(data) {
-			return nil, fmt.Errorf("client CA file %s holds no PEM certificate", o.clientCA)
+			return nil, fmt.Errorf("client CA file %s contains no PEM certificate: give a file with the CA certificates in PEM", o.clientCA)
 		}
 		c.ClientCAs = pool
 		c.ClientAuth = tls.RequireAndVerifyClientCert

@@ -37,9 +37,9 @@ type SerialConfig struct {
 // ModbusScale polls a Modbus indicator over TCP or RTU and decodes its
 // registers with Profile. Over TCP one goroutine, the one running Run,
 // owns the connection, and Zero and Tare hand their request to it. Over
-// RTU several scales may name the same serial port, as indicators with
-// different unit ids share one RS-485 line: one goroutine per port then
-// owns the port and sends the requests of all of them one at a time, and
+// RTU several scales may name the same serial port, because indicators
+// with different unit ids share one RS-485 line. One goroutine per port
+// then owns the port and sends the requests of all of them one at a time, and
 // they must agree on the serial settings and the timeout.
 //
 // Set Address for Modbus TCP, or Serial for RTU. Zero durations mean the
@@ -83,8 +83,8 @@ func (e *ConfigError) Error() string {
 // ErrUnitUnreachable is wrapped by the *ConfigError of a Modbus TCP
 // gateway that answers exception 10 (gateway path unavailable) or 11
 // (gateway target device failed to respond): no device behind the gateway
-// answers to the scale's unit id.
-var ErrUnitUnreachable = errors.New("no device answers to this unit id behind the gateway")
+// responds to the scale's unit id.
+var ErrUnitUnreachable = errors.New("no device behind the gateway responds to this unit id: check the unit id and the indicator's power and RS-485 wiring")
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
