@@ -511,7 +511,7 @@ type RTUSlave struct {
 
 	mu            sync.Mutex
 	silent        map[byte]bool
-	stray         []byte        // written strayDelay after the next reply
+	stray         []byte // written strayDelay after the next reply
 	strayDelay    time.Duration
 	crcErrors     int
 	partialFrames int
