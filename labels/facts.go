@@ -94,9 +94,9 @@ type MixedPack struct {
 
 // Carcass is the label hung on a carcass at the kill point.
 type Carcass struct {
-	Number    string // the carcass number (胴体号), which the QR code holds
-	EarTag    line.EarTag
-	Owner     string // the consignment's owner
+	Number string // the carcass number (胴体号), which the QR code holds
+	EarTag line.EarTag
+	Owner  string // the consignment's owner
 	// HotWeight is 0 for a label printed when the carcass enters the line,
 	// before the hook scale weighs it; the label then has no weight line.
 	HotWeight line.Mass
