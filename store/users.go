@@ -180,8 +180,9 @@ func (db *DB) SetPIN(ctx context.Context, actor Actor, id, pin string) error {
 // ErrNotFound for an unknown id. Every case costs one Argon2id run, so the
 // time taken does not tell them apart.
 //
-// NOTE: CheckPIN does not limit attempts. A 4-digit PIN falls to at most
-// 10,000 guesses, so the caller must lock a user out after a few failures.
+// CheckPIN does not limit attempts, and a 4-digit PIN falls to at most
+// 10,000 guesses, so the caller locks a user out after a few failures. It
+// keeps the count with SaveLockout, so that a restart does not clear it.
 func (db *DB) CheckPIN(ctx context.Context, id, pin string) (User, error) {
 	var u User
 	var stored sql.NullString
