@@ -70,6 +70,9 @@ type Config struct {
 	StatusInterval time.Duration
 	// Lockout limits wrong PINs; the zero value means DefaultLockout.
 	Lockout LockoutPolicy
+	// Lockouts keeps the wrong-PIN counts and locks across restarts. When
+	// nil they live in memory, and a restart of the kiosk clears them.
+	Lockouts LockoutStore
 	// WashdownHold is how long a press ends the washdown lock; zero means
 	// DefaultWashdownHold.
 	WashdownHold time.Duration
@@ -222,7 +225,7 @@ func New(win fyne.Window, cfg Config) (*Kiosk, error) {
 	if policy.Attempts < 1 || policy.Lock <= 0 || policy.MaxLock < policy.Lock {
 		return nil, fmt.Errorf("ui: invalid lockout policy %+v: attempts must be at least 1 and 0 < lock <= max lock", policy)
 	}
-	k.lockout = newLockout(policy)
+	k.lockout = newLockout(policy, cfg.Lockouts)
 
 	k.ctx, k.cancel = context.WithCancel(context.Background())
 	k.do = fyne.Do
@@ -320,14 +323,18 @@ func (k *Kiosk) now() time.Time { return k.clock.Now() }
 func (k *Kiosk) Touched() { k.lastTouch = k.now() }
 
 // ErrorText returns what to tell a person about a failed command: the
-// refusal in the language on screen, or a failure with its cause.
+// refusal or another error's own message (line.Localized) in the
+// language on screen, or a failure with its cause.
 func (k *Kiosk) ErrorText(err error) string {
 	var ref *line.RefusalError
+	var localized line.Localized
 	switch {
 	case err == nil:
 		return ""
 	case errors.As(err, &ref):
 		return ref.Text(k.lang)
+	case errors.As(err, &localized):
+		return localized.Message(k.lang)
 	case errors.Is(err, context.DeadlineExceeded):
 		return k.T("ui.error.timeout", nil)
 	}

@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,24 +13,74 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
+// LockoutState is a user's count of wrong PINs in a row and the end of
+// the lock they caused.
+type LockoutState struct {
+	User        string
+	Failures    int
+	LockedUntil time.Time // zero while the failures have not locked the user
+}
+
+// LockoutStore keeps the lockout state across restarts of the kiosk, so
+// that restarting it does not give a fresh count. The kiosk reads every
+// user's state before the first sign-in. It saves a user's state after
+// each wrong PIN, and after a right PIN that ends a count, before the PIN
+// pad takes the next PIN. cmd/kiosk implements it over the store.
+type LockoutStore interface {
+	// Lockouts returns the state of every user with wrong PINs counted.
+	Lockouts(ctx context.Context) ([]LockoutState, error)
+	// SaveLockout stores a user's state. A state without failures clears
+	// the user's.
+	SaveLockout(ctx context.Context, s LockoutState) error
+}
+
 // lockout counts wrong PINs per user and locks a user out as its policy
-// sets. It lives in memory, so a restart of the kiosk clears it.
-//
-// NOTE: a person who can restart the kiosk gets a fresh count each time.
-// At 5 attempts a round and about a minute a restart (an estimate), trying
-// all 10,000 four-digit PINs takes up to about 33 hours.
+// sets. Without a store it lives in memory, so a restart of the kiosk
+// clears it. It is safe for concurrent use: the login checks a lock on
+// the fyne goroutine and counts a PIN in the job that checked it.
 type lockout struct {
 	policy LockoutPolicy
+	store  LockoutStore // nil keeps the counts in memory only
+
+	mu     sync.Mutex
+	loaded bool // the store's state has been read
 	fails  map[string]int
 	until  map[string]time.Time
 }
 
-func newLockout(p LockoutPolicy) *lockout {
-	return &lockout{policy: p, fails: make(map[string]int), until: make(map[string]time.Time)}
+func newLockout(p LockoutPolicy, store LockoutStore) *lockout {
+	return &lockout{policy: p, store: store, fails: make(map[string]int), until: make(map[string]time.Time)}
+}
+
+// load reads the store's state once; later calls do nothing. A failed
+// read is tried again by the next call.
+func (l *lockout) load(ctx context.Context) error {
+	l.mu.Lock()
+	done := l.store == nil || l.loaded
+	l.mu.Unlock()
+	if done {
+		return nil
+	}
+	states, err := l.store.Lockouts(ctx)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, st := range states {
+		l.fails[st.User] = st.Failures
+		if !st.LockedUntil.IsZero() {
+			l.until[st.User] = st.LockedUntil
+		}
+	}
+	l.loaded = true
+	return nil
 }
 
 // lockedUntil returns when the user's lock ends, if it has not yet.
 func (l *lockout) lockedUntil(id string, now time.Time) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	u, ok := l.until[id]
 	if !ok || !now.Before(u) {
 		return time.Time{}, false
@@ -37,28 +89,47 @@ func (l *lockout) lockedUntil(id string, now time.Time) (time.Time, bool) {
 }
 
 // fail counts a wrong PIN and returns the attempts left before a lock, or
-// the end of the lock it started.
-func (l *lockout) fail(id string, now time.Time) (left int, until time.Time) {
+// the end of the lock it started. The count stands in memory even when
+// the store fails to save it, whose error fail returns.
+func (l *lockout) fail(ctx context.Context, id string, now time.Time) (left int, until time.Time, err error) {
+	l.mu.Lock()
 	l.fails[id]++
 	n := l.fails[id]
 	if n%l.policy.Attempts != 0 {
-		return l.policy.Attempts - n%l.policy.Attempts, time.Time{}
-	}
-	d := l.policy.Lock
-	for range n/l.policy.Attempts - 1 {
-		d *= 2
-		if d >= l.policy.MaxLock {
-			break
+		left = l.policy.Attempts - n%l.policy.Attempts
+	} else {
+		d := l.policy.Lock
+		for range n/l.policy.Attempts - 1 {
+			d *= 2
+			if d >= l.policy.MaxLock {
+				break
+			}
 		}
+		until = now.Add(min(d, l.policy.MaxLock))
+		l.until[id] = until
 	}
-	d = min(d, l.policy.MaxLock)
-	l.until[id] = now.Add(d)
-	return 0, l.until[id]
+	state := LockoutState{User: id, Failures: n, LockedUntil: l.until[id]}
+	l.mu.Unlock()
+
+	if l.store != nil {
+		err = l.store.SaveLockout(ctx, state)
+	}
+	return left, until, err
 }
 
-func (l *lockout) succeed(id string) {
+// succeed clears the user's count after a right PIN, in the store too
+// when there was one to clear.
+func (l *lockout) succeed(ctx context.Context, id string) error {
+	l.mu.Lock()
+	_, counted := l.fails[id]
 	delete(l.fails, id)
 	delete(l.until, id)
+	l.mu.Unlock()
+
+	if l.store == nil || !counted {
+		return nil
+	}
+	return l.store.SaveLockout(ctx, LockoutState{User: id})
 }
 
 // loginScreen shows a tile for each user and a PIN pad. It is not a
@@ -113,8 +184,14 @@ func (s *loginScreen) load() {
 		ctx, cancel := context.WithTimeout(s.k.ctx, 10*time.Second)
 		defer cancel()
 		var err error
-		users, err = s.k.users.ActiveUsers(ctx)
-		return err
+		if users, err = s.k.users.ActiveUsers(ctx); err != nil {
+			return err
+		}
+		// No PIN is taken before the saved lockouts are known.
+		if err := s.k.lockout.load(ctx); err != nil {
+			return fmt.Errorf("read the PIN lockouts: %w", err)
+		}
+		return nil
 	}, func(err error) {
 		if err != nil {
 			s.k.log.Error("list users for the login", "err", err)
@@ -174,27 +251,52 @@ func (s *loginScreen) submit(pin string) {
 	s.pad.SetEnabled(false)
 	s.say("ui.login.checking", nil)
 	var got User
+	var count pinCount
 	s.k.work.Go(func() error {
 		ctx, cancel := context.WithTimeout(s.k.ctx, 10*time.Second)
 		defer cancel()
 		var err error
 		got, err = s.k.users.CheckPIN(ctx, u.ID, pin)
+		count = s.count(ctx, u.ID, err)
 		return err
 	}, func(err error) {
 		s.checking = false
-		s.checked(u, got, err)
+		s.checked(u, got, count, err)
 	})
 }
 
-func (s *loginScreen) checked(u, got User, err error) {
-	now := s.k.now()
+// pinCount is what a checked PIN did to the user's lockout.
+type pinCount struct {
+	left  int       // attempts left after a wrong PIN
+	until time.Time // the end of the lock a wrong PIN started
+}
+
+// count counts a wrong PIN, or clears the count after a right one, in the
+// job that checked it, so the store holds the count before the pad takes
+// the next PIN. A store that fails is logged: the count in memory still
+// locks the user until the kiosk restarts.
+func (s *loginScreen) count(ctx context.Context, id string, checkErr error) pinCount {
+	var c pinCount
+	var err error
+	switch {
+	case checkErr == nil:
+		err = s.k.lockout.succeed(ctx, id)
+	case errors.Is(checkErr, ErrWrongPIN):
+		c.left, c.until, err = s.k.lockout.fail(ctx, id, s.k.now())
+	}
+	if err != nil {
+		s.k.log.Error("save the PIN lockout", "user", id, "err", err)
+	}
+	return c
+}
+
+func (s *loginScreen) checked(u, got User, count pinCount, err error) {
 	switch {
 	case err == nil:
-		s.k.lockout.succeed(u.ID)
 		s.pad.SetEnabled(true)
 		s.k.signIn(got)
 	case errors.Is(err, ErrWrongPIN):
-		left, until := s.k.lockout.fail(u.ID, now)
+		left, until := count.left, count.until
 		s.k.log.Warn("wrong PIN", "user", u.ID, "attempts_left", left)
 		if !until.IsZero() {
 			s.k.log.Warn("user locked out", "user", u.ID, "until", until)
