@@ -38,13 +38,11 @@ func runGUI(ctx context.Context, cfg *Config, o options, log *slog.Logger) error
 	w.Resize(fyne.NewSize(1024, 600))
 	status := uiStatus{k: k, links: k.links, platform: k.platformURL}
 	kui, err := ui.New(w, ui.Config{Station: k.station, Users: uiUsers{db: k.db}, Status: status, Clock: k.clock,
-		Lang: lang, Logger: log})
+		Lang: lang, Logger: log, Lockouts: uiLockouts{db: k.db}})
 	if err != nil {
 		return err
 	}
 	roles := k.roles()
-	// NOTE: the admin's settings screen is not wired yet: the kiosk has
-	// no place to save thresholds and the platform URL for the next start.
 	err = kui.Register(
 		ui.NewEntryScreen(kui, roles.Hook),
 		ui.NewCuttingScreen(kui, ui.CuttingScales{Carcass: roles.Carcass, Pack: roles.Pack}),
@@ -52,6 +50,7 @@ func runGUI(ctx context.Context, cfg *Config, o options, log *slog.Logger) error
 		ui.NewSignOffScreen(kui, uiSignOff{k: k}),
 		ui.NewOutboxScreen(kui, uiUploads{k: k, worker: k.uploader}),
 		ui.NewDevicesScreen(kui, uiDevices{k: k, status: status}),
+		ui.NewSettingsScreen(kui, uiSettings{k: k}),
 	)
 	if err != nil {
 		return err
@@ -121,6 +120,10 @@ func openService(ctx context.Context, cfg *Config, o options, log *slog.Logger) 
 		return nil, nil, nil, err
 	}
 	if err := importFiles(ctx, db, o.products, o.registry, log); err != nil {
+		db.Close()
+		return nil, nil, nil, err
+	}
+	if err := applySavedSettings(ctx, db, cfg, log); err != nil {
 		db.Close()
 		return nil, nil, nil, err
 	}

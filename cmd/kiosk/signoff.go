@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"lambtrace/line"
 	"lambtrace/store"
@@ -70,7 +72,7 @@ func prepareDemo(ctx context.Context, db *store.DB, cfg *Config, log *slog.Logge
 	if cfg.Platform.StationKey != "" && len(cfg.Platform.InspectorKeys) > 0 {
 		return nil
 	}
-	dir := filepath.Join(cfg.DataDir, "keys")
+	dir := filepath.Join(cfg.DataDir, keysDir)
 	station, err := demoKey(dir, sign.RoleStation, nil, log)
 	if err != nil {
 		return err
@@ -84,21 +86,32 @@ func prepareDemo(ctx context.Context, db *store.DB, cfg *Config, log *slog.Logge
 	return nil
 }
 
-// demoKey returns the path of the key of role in dir, making an Ed25519
-// key when dir has none.
+// demoKey returns the path of the oldest key of role in dir, making an
+// Ed25519 key when dir has none. The oldest is the one made for the
+// demonstration, so a key made later on the settings screen, which the
+// demonstration PIN may not unlock, never replaces it.
 func demoKey(dir string, role sign.Role, pin []byte, log *slog.Logger) (string, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.key"))
 	if err != nil {
 		return "", err
 	}
+	var oldest string
+	var oldestTime time.Time
 	for _, path := range paths {
 		k, err := sign.ReadPrivateKeyFile(path)
 		if err != nil {
 			return "", err
 		}
-		if k.Role() == role {
-			return path, nil
+		info, err := os.Stat(path)
+		if err != nil {
+			return "", err
 		}
+		if k.Role() == role && (oldest == "" || info.ModTime().Before(oldestTime)) {
+			oldest, oldestTime = path, info.ModTime()
+		}
+	}
+	if oldest != "" {
+		return oldest, nil
 	}
 	pair, err := sign.GenerateKey(role, sign.Ed25519, pin)
 	if err != nil {

@@ -110,6 +110,9 @@ func openSimStation(ctx context.Context, cfg *Config, in simInput, log *slog.Log
 	if in.run != nil {
 		matchDivisions(&simCfg, in.run, log)
 	}
+	if err := applySavedSettings(ctx, db, &simCfg, log); err != nil {
+		return nil, err
+	}
 	if err := prepareDemo(ctx, db, &simCfg, log); err != nil {
 		return nil, err
 	}
