@@ -174,7 +174,7 @@ type Kiosk struct {
 	top       *fyne.Container
 	center    *fyne.Container
 	nav       *fyne.Container
-	userName  *canvas.Text
+	userName  *userBadge
 	langBtn   *TouchButton
 	washBtn   *TouchButton
 	lockBtn   *TouchButton
@@ -489,14 +489,15 @@ func (k *Kiosk) mount() {
 	k.notice = newNoticeBar(k)
 
 	k.nav = container.NewHBox()
-	k.userName = canvas.NewText("", nil)
-	k.userName.TextStyle.Bold = true
+	k.userName = newUserBadge()
 	k.langBtn = NewTouchButton(k, "", nil, k.toggleLang)
 	k.washBtn = NewTouchButton(k, "", nil, k.Washdown)
 	k.lockBtn = NewTouchButton(k, "", theme.LogoutIcon(), k.Lock)
 	barBG := canvas.NewRectangle(themeColor(ColorNameBar))
-	right := container.NewHBox(container.NewCenter(k.userName), k.langBtn, k.washBtn, k.lockBtn)
-	k.top = container.NewStack(barBG, container.NewBorder(nil, nil, k.nav, right))
+	// The user's name takes the space between the navigation and the
+	// buttons, so every button stays on the screen whatever the name.
+	right := container.NewHBox(k.langBtn, k.washBtn, k.lockBtn)
+	k.top = container.NewStack(barBG, container.NewBorder(nil, nil, k.nav, right, k.userName))
 	bottom := container.NewVBox(k.notice, k.statusBar)
 
 	k.center = container.NewStack()
@@ -555,14 +556,12 @@ func (k *Kiosk) refreshFrame() {
 	k.nav.Refresh()
 
 	if k.user != nil {
-		k.userName.Text = k.user.Name + " · " + k.T("ui.role."+string(k.user.Role), nil)
+		k.userName.Set(k.user.Name, k.T("ui.role."+string(k.user.Role), nil))
 		k.lockBtn.Show()
 	} else {
-		k.userName.Text = k.T("ui.frame.signed_out", nil)
+		k.userName.Set(k.T("ui.frame.signed_out", nil), "")
 		k.lockBtn.Hide()
 	}
-	k.userName.Color = themeColor(ColorNameOnBar)
-	k.userName.Refresh()
 	k.langBtn.SetText(k.T("ui.frame.other_lang", nil))
 	k.lockBtn.SetText(k.T("ui.frame.sign_out", nil))
 	k.washBtn.SetText(k.T("ui.frame.washdown", nil))

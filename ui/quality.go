@@ -135,6 +135,10 @@ func (s *QualityScreen) open(sec qualitySection) {
 	s.body.Objects = []fyne.CanvasObject{sec.content()}
 	s.body.Refresh()
 	sec.show()
+	// The rail's texts set its width, which a container lays out only
+	// when refreshed; the GL driver does it at every frame, the test
+	// driver not.
+	s.content.Refresh()
 }
 
 // mayDecide reports whether the signed-in user may release, block,
@@ -190,6 +194,16 @@ func newCarcassList(s *QualityScreen, rows int, items *[]line.CarcassRecord, pic
 			t.OnTapped = func() { pick(c) }
 			t.Set(c.Number, s.carcassDetail(c), c.Number == *picked)
 		})
+}
+
+// listShare is the share of an office section's width its list takes,
+// with the list's pager. The detail beside it gets the rest, which keeps
+// three buttons in a row wide enough for their English texts.
+const listShare = 0.4
+
+// newListDetail puts a section's list and its detail side by side.
+func newListDetail(list, detail fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(&splitLayout{share: listShare}, list, detail)
 }
 
 // newTitleLabel returns a bold one-line label that cuts a long text with

@@ -50,7 +50,7 @@ type holdsSection struct {
 	list     *PagedList
 	title    *widget.Label
 	subtitle *widget.Label
-	reasons  *PagedList
+	reasons  *TextPages
 	release  *TouchButton
 	block    *TouchButton
 	body     fyne.CanvasObject
@@ -62,18 +62,12 @@ func newHoldsSection(s *QualityScreen) *holdsSection {
 	h.list = newCarcassList(s, holdRows, &h.held, &h.picked, func(c line.CarcassRecord) { h.pick(c.Number) })
 	h.title = newTitleLabel()
 	h.subtitle = newLineLabel()
-	h.reasons = NewPagedList(k, 3, func() int { return len(h.decisions) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Wrapping = fyne.TextWrapWord
-			return l
-		},
-		func(i int, row fyne.CanvasObject) { row.(*widget.Label).SetText(h.decisionText(h.decisions[i])) })
+	h.reasons = NewTextPages(k)
 	h.release = NewTouchButton(k, "", nil, h.openRelease)
 	h.block = NewTouchButton(k, "", nil, h.openBlock)
 	buttons := container.NewGridWithColumns(2, h.release, h.block)
 	detail := container.NewBorder(container.NewVBox(h.title, h.subtitle), buttons, nil, nil, h.reasons)
-	h.body = container.NewGridWithColumns(2, h.list, detail)
+	h.body = newListDetail(h.list, detail)
 	return h
 }
 
@@ -131,7 +125,7 @@ func (h *holdsSection) pick(number string) {
 	h.picked = number
 	h.decisions = nil
 	h.list.Reload()
-	h.reasons.Reload()
+	h.showDecisions()
 	allowed := number != "" && h.s.mayDecide()
 	h.release.Disable()
 	h.block.Disable()
@@ -158,7 +152,7 @@ func (h *holdsSection) pick(number string) {
 			return
 		}
 		h.decisions = got
-		h.reasons.SetPage(0)
+		h.showDecisions()
 		if allowed {
 			h.release.Enable()
 			h.block.Enable()
@@ -177,6 +171,16 @@ func (h *holdsSection) carcassOrigin(c line.CarcassRecord) string {
 		data["owner"] = a.Consignment.Owner.Name
 	}
 	return k.T("ui.office.holds.origin", data)
+}
+
+// showDecisions shows every decision on the carcass picked, from the
+// first page.
+func (h *holdsSection) showDecisions() {
+	texts := make([]string, len(h.decisions))
+	for i, d := range h.decisions {
+		texts[i] = h.decisionText(d)
+	}
+	h.reasons.Set(texts)
 }
 
 // decisionText is one decision with what became of it.

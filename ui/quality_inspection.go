@@ -76,7 +76,7 @@ func newInspectionSection(s *QualityScreen) *inspectionSection {
 	n.condemned = NewTouchButton(k, "", nil, func() { n.openCondemn(line.InspectionCondemned) })
 	buttons := container.NewGridWithColumns(3, n.pass, n.partial, n.condemned)
 	detail := container.NewBorder(n.title, buttons, nil, nil, container.NewVBox(n.scaleHint, n.scaleBox))
-	n.body = container.NewGridWithColumns(2, n.list, detail)
+	n.body = newListDetail(n.list, detail)
 	return n
 }
 

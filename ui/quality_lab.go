@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lambtrace/line"
@@ -46,6 +47,7 @@ type labSection struct {
 
 	list         *PagedList
 	title        *widget.Label
+	detail       *widget.Label
 	sampleBtn    *TouchButton
 	analyteTiles []*Tile
 	methodTiles  []*Tile
@@ -71,10 +73,12 @@ func newLabSection(s *QualityScreen) *labSection {
 			t.OnTapped = func() { l.pick(c.ID) }
 			t.Set(c.ID, c.Owner.Name+" · "+l.resultSummary(c.ID), c.ID == l.picked)
 		})
-	l.title = widget.NewLabel("")
-	l.title.TextStyle.Bold = true
-	l.title.Wrapping = fyne.TextWrapWord
-	l.sampleBtn = NewTouchButton(k, "", nil, l.openSamplePad)
+	// The title and the detail keep one line each, cut with an ellipsis,
+	// so the sample button, the tiles and the record buttons below them
+	// keep their places whatever the owner's name and the results.
+	l.title = newTitleLabel()
+	l.detail = newLineLabel()
+	l.sampleBtn = NewTouchButton(k, "", theme.DocumentCreateIcon(), l.openSamplePad)
 	analytes := container.NewGridWithColumns(len(labAnalytes))
 	for _, a := range labAnalytes {
 		t := NewTile(k, "", "", func() {
@@ -98,9 +102,9 @@ func newLabSection(s *QualityScreen) *labSection {
 	l.positive = NewTouchButton(k, "", nil, l.confirmPositive)
 	l.positive.Importance = widget.DangerImportance
 	buttons := container.NewGridWithColumns(2, l.negative, l.positive)
-	detail := container.NewBorder(container.NewVBox(l.title, l.sampleBtn), buttons, nil, nil,
+	detail := container.NewBorder(container.NewVBox(l.title, l.detail, l.sampleBtn), buttons, nil, nil,
 		container.NewVBox(analytes, methods))
-	l.body = container.NewGridWithColumns(2, l.list, detail)
+	l.body = newListDetail(l.list, detail)
 	return l
 }
 
@@ -190,9 +194,11 @@ func (l *labSection) render() {
 	}
 	if c == nil {
 		l.title.SetText(k.T("ui.office.lab.none", nil))
+		l.detail.SetText("")
 	} else {
-		l.title.SetText(k.T("ui.office.lab.consignment", map[string]string{"consignment": c.ID, "owner": c.Owner.Name,
-			"animals": fmt.Sprint(len(c.Animals)), "results": l.resultSummary(c.ID)}))
+		l.title.SetText(k.T("ui.office.lab.consignment", map[string]string{"consignment": c.ID, "owner": c.Owner.Name}))
+		l.detail.SetText(k.T("ui.layout.lab.detail", map[string]string{"animals": fmt.Sprint(len(c.Animals)),
+			"results": l.resultSummary(c.ID)}))
 	}
 	l.sampleBtn.SetText(k.T("ui.office.lab.sample", map[string]string{"sample": l.sample}))
 	for i, a := range labAnalytes {

@@ -77,7 +77,7 @@ func newLabelsSection(s *QualityScreen) *labelsSection {
 	l.void.Importance = widget.DangerImportance
 	left := container.NewBorder(l.serialBtn, nil, nil, nil, l.list)
 	detail := container.NewBorder(l.title, container.NewGridWithColumns(2, l.reprint, l.void), nil, nil, l.history)
-	l.body = container.NewGridWithColumns(2, left, detail)
+	l.body = newListDetail(left, detail)
 	return l
 }
 

@@ -92,6 +92,10 @@ func (s *SettingsScreen) open(sec settingsSection) {
 	s.body.Objects = []fyne.CanvasObject{sec.content()}
 	s.body.Refresh()
 	sec.show()
+	// The rail's texts set its width, which a container lays out only
+	// when refreshed; the GL driver does it at every frame, the test
+	// driver not.
+	s.content.Refresh()
 }
 
 // read runs a read off the fyne goroutine and hands its error to done on

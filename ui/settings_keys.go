@@ -64,7 +64,7 @@ func newKeysSection(s *SettingsScreen) *keysSection {
 	ks.station.Done = s.saved
 	ks.inspector = NewTouchButton(k, "", nil, ks.openInspector)
 	detail := container.NewBorder(algs, container.NewVBox(ks.station, ks.inspector), nil, nil, ks.hint)
-	ks.body = container.NewGridWithColumns(2, ks.list, detail)
+	ks.body = newListDetail(ks.list, detail)
 	return ks
 }
 

@@ -85,7 +85,7 @@ func newUsersSection(s *SettingsScreen) *usersSection {
 	actions := container.NewGridWithColumns(3, u.rename, u.active, u.setPIN)
 	bottom := container.NewGridWithColumns(2, u.add, u.save)
 	detail := container.NewBorder(u.title, bottom, nil, nil, container.NewVBox(roles, actions))
-	u.body = container.NewGridWithColumns(2, u.list, detail)
+	u.body = newListDetail(u.list, detail)
 	return u
 }
 

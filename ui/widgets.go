@@ -175,24 +175,42 @@ type tileRenderer struct {
 	title, detail *canvas.Text
 }
 
+// Layout fits the title and the detail into the tile's width: each
+// shrinks down to its smallest size and is then cut with an ellipsis, so
+// a long key id or method name never spills over the tile's edge.
 func (r *tileRenderer) Layout(size fyne.Size) {
 	pad := theme.InnerPadding()
 	r.bg.Resize(size)
-	th, dh := r.title.MinSize().Height, r.detail.MinSize().Height
+	width := max(size.Width-2*pad, 0)
+	titleSize, detailSize := tileTextSizes()
+	r.title.Text, r.title.TextSize = fitText(r.t.Title, titleSize, tileMinTitleSize(), r.title.TextStyle, width)
+	r.detail.Text, r.detail.TextSize = fitText(r.t.Detail, detailSize, tileMinDetailSize(), r.detail.TextStyle, width)
+	// The lines keep the heights of the full sizes, so a shrunk text stays
+	// where a whole one would be.
+	th := fyne.MeasureText(r.t.Title, titleSize, r.title.TextStyle).Height
+	dh := fyne.MeasureText(r.t.Detail, detailSize, r.detail.TextStyle).Height
 	if r.t.Detail == "" {
 		dh = 0
 	}
 	top := (size.Height - th - dh) / 2
 	r.title.Move(fyne.NewPos(pad, top))
-	r.title.Resize(fyne.NewSize(size.Width-2*pad, th))
+	r.title.Resize(fyne.NewSize(width, th))
 	r.detail.Move(fyne.NewPos(pad, top+th))
-	r.detail.Resize(fyne.NewSize(size.Width-2*pad, dh))
+	r.detail.Resize(fyne.NewSize(width, dh))
+	r.title.Refresh()
+	r.detail.Refresh()
 }
 
+// MinSize is the size of the texts at their smallest sizes, so a tile
+// with a long text does not widen the grid or list that holds it.
 func (r *tileRenderer) MinSize() fyne.Size {
 	pad := theme.InnerPadding()
-	w := max(r.title.MinSize().Width, r.detail.MinSize().Width) + 2*pad
-	h := r.title.MinSize().Height + r.detail.MinSize().Height + 2*pad
+	titleSize, detailSize := tileTextSizes()
+	w := max(textWidth(r.t.Title, tileMinTitleSize(), r.title.TextStyle), textWidth(r.t.Detail, tileMinDetailSize(), r.detail.TextStyle)) + 2*pad
+	h := fyne.MeasureText(r.t.Title, titleSize, r.title.TextStyle).Height + 2*pad
+	if r.t.Detail != "" {
+		h += fyne.MeasureText(r.t.Detail, detailSize, r.detail.TextStyle).Height
+	}
 	return atLeastTouch(fyne.NewSize(w, h))
 }
 
@@ -205,13 +223,23 @@ func (r *tileRenderer) Refresh() {
 		text = themeColor(theme.ColorNameDisabled)
 	}
 	r.bg.FillColor, r.bg.StrokeColor = face, stroke
-	r.title.Text, r.title.Color, r.title.TextSize = r.t.Title, text, theme.TextSize()
-	r.detail.Text, r.detail.Color, r.detail.TextSize = r.t.Detail, text, theme.CaptionTextSize()
+	r.title.Color = text
+	r.detail.Color = text
 	r.detail.Hidden = r.t.Detail == ""
 	r.bg.Refresh()
-	r.title.Refresh()
-	r.detail.Refresh()
+	r.Layout(r.t.Size())
 }
+
+// tileTextSizes returns the full sizes of a tile's title and detail.
+func tileTextSizes() (title, detail float32) { return theme.TextSize(), theme.CaptionTextSize() }
+
+// tileMinTitleSize is the smallest size a long title shrinks to before it
+// is cut: the caption size, still readable at arm's length.
+func tileMinTitleSize() float32 { return theme.CaptionTextSize() }
+
+// tileMinDetailSize is the smallest size a long detail shrinks to before
+// it is cut: three quarters of the caption size.
+func tileMinDetailSize() float32 { return theme.CaptionTextSize() * 3 / 4 }
 
 func (r *tileRenderer) Objects() []fyne.CanvasObject {
 	return []fyne.CanvasObject{r.bg, r.title, r.detail}
