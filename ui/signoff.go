@@ -70,6 +70,9 @@ type SignOffScreen struct {
 	current  SignOffStep
 	done     bool
 	failed   bool
+	// The outcome's facts, kept so a language switch renders it again.
+	outcomeErr   error
+	outcomeBatch line.BatchID
 	progBack *TouchButton
 
 	panels  []fyne.CanvasObject
@@ -358,7 +361,7 @@ func (s *SignOffScreen) signOff(ctx context.Context) error {
 
 func (s *SignOffScreen) progress(step SignOffStep) {
 	if s.stage != stageProgress {
-		s.current, s.done, s.failed = "", false, false
+		s.current, s.done, s.failed, s.outcomeErr = "", false, false, nil
 		s.outcome.SetText("")
 		s.setStage(stageProgress)
 	}
@@ -376,19 +379,29 @@ func (s *SignOffScreen) signed(err error) {
 		s.setStage(stageProgress)
 	}
 	s.done, s.failed = err == nil, err != nil
+	s.outcomeErr, s.outcomeBatch = err, s.batch()
 	if err != nil {
 		var texter interface{ Text(line.Lang) string }
 		if !errors.As(err, &texter) {
 			k.log.Error("sign-off failed", "batch", s.batch().String(), "user", k.Actor(), "err", err)
 		}
-		s.outcome.Importance = widget.DangerImportance
-		s.outcome.SetText(k.T("ui.office.signoff.refused", map[string]string{"reason": errorText(k, err)}))
 	} else {
 		k.log.Info("batch signed and sealed", "batch", s.batch().String(), "user", k.Actor())
-		s.outcome.Importance = widget.SuccessImportance
-		s.outcome.SetText(k.T("ui.office.signoff.sealed", map[string]string{"batch": s.batch().String()}))
 	}
 	s.renderProgress()
+}
+
+// renderOutcome sets the outcome's text in the language on screen.
+func (s *SignOffScreen) renderOutcome() {
+	k := s.k
+	switch {
+	case s.failed:
+		s.outcome.Importance = widget.DangerImportance
+		s.outcome.SetText(k.T("ui.office.signoff.refused", map[string]string{"reason": errorText(k, s.outcomeErr)}))
+	case s.done:
+		s.outcome.Importance = widget.SuccessImportance
+		s.outcome.SetText(k.T("ui.office.signoff.sealed", map[string]string{"batch": s.outcomeBatch.String()}))
+	}
 }
 
 func (s *SignOffScreen) renderProgress() {
@@ -412,4 +425,5 @@ func (s *SignOffScreen) renderProgress() {
 		}
 		s.steps[i].SetText(mark + " " + k.T("ui.office.signoff.step."+string(st), nil))
 	}
+	s.renderOutcome()
 }

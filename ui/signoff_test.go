@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -176,4 +177,34 @@ func TestSignOffSealsBatch(t *testing.T) {
 	if f.State != line.BatchSealed || f.ProductCertificate != "1521870093" {
 		t.Errorf("batch is %s with certificate %q, want sealed with 1521870093", f.State, f.ProductCertificate)
 	}
+}
+
+// The outcome of a sign-off is rendered again when the language switches
+// after signing, like every other text of the screen.
+func TestSignOffOutcomeFollowsLanguage(t *testing.T) {
+	r, s, _, held := newSignOffRig(t)
+	signThrough(t, r, s, "1521870093", testPIN)
+	if !s.failed {
+		t.Fatalf("sign-off with a held carcass not refused: %q", s.outcome.Text)
+	}
+	r.k.SetLang(line.LangEN)
+	containsAll(t, "refusal in English", s.outcome.Text, "Not signed", "still held", held.Number)
+	r.k.SetLang(line.LangZH)
+	containsAll(t, "refusal in Chinese", s.outcome.Text, "未签发", held.Number)
+
+	test.Tap(s.progBack)
+	r.settle()
+	if _, err := r.st.Release(context.Background(), "qa1", held.Number, "饲养记录已核实 (feeding record checked)"); err != nil {
+		t.Fatal(err)
+	}
+	r.settle()
+	r.clock.Advance(time.Second) // past the sign button's debounce
+	signThrough(t, r, s, "1521870093", testPIN)
+	if !s.done {
+		t.Fatalf("sign-off not done: %q", s.outcome.Text)
+	}
+	r.k.SetLang(line.LangEN)
+	containsAll(t, "outcome in English", s.outcome.Text, "Batch "+officeBatch.String()+" is signed and sealed")
+	r.k.SetLang(line.LangZH)
+	containsAll(t, "outcome in Chinese", s.outcome.Text, officeBatch.String(), "已签名封存")
 }
