@@ -131,7 +131,7 @@ func TestEntryAlertsOneCarcassAtATime(t *testing.T) {
 	}
 	second := r.tag(r.animal(lateConsignment))
 	r.k.pump()
-	if got := entry.alertTitle.Text; !strings.Contains(got, first.Number) || !strings.Contains(got, "禁用") {
+	if got := entry.alertTitle.Text; !strings.Contains(got, first.Number) || !strings.Contains(got, "禁止出品") {
 		t.Errorf("first alert title = %q, want blocked %s", got, first.Number)
 	}
 	if got := entry.alertMore.Text; !strings.Contains(got, "另有 1 个") {

@@ -527,7 +527,7 @@ func screenshotsQuality(t *testing.T) {
 	s := newShotRig(t)
 	clean, held := s.qualityShift()
 	s.signInTo("qa1", "quality")
-	s.shoot("quality-holds", "胴体 "+held.Number, "待处理", "放行…", "封存…")
+	s.shoot("quality-holds", "胴体 "+held.Number, "待处理", "放行…", "禁止出品…")
 	s.setLang(line.LangEN)
 	s.shoot("quality-holds", "Release…")
 	s.setLang(line.LangZH)
