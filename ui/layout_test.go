@@ -209,6 +209,16 @@ func TestOfficeSectionsFit(t *testing.T) {
 	}
 	for _, lang := range line.Langs {
 		s.setLang(lang)
+		test.Tap(s.settings.rail[3])
+		s.settle()
+		s.win.Content().Refresh()
+		for i, key := range ks.keys {
+			tile := ks.list.rows[i].(*Tile)
+			shown := test.TempWidgetRenderer(t, tile).(*tileRenderer).detail.Text
+			if shown != key.KID {
+				t.Errorf("%s: key tile %d shows %q, want the whole key id %s", lang, i, shown, key.KID)
+			}
+		}
 		for i, b := range s.settings.rail {
 			test.Tap(b)
 			s.settle()

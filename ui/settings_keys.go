@@ -42,8 +42,11 @@ func newKeysSection(s *SettingsScreen) *keysSection {
 	ks.list = NewPagedList(k, 4, func() int { return len(ks.keys) },
 		func() fyne.CanvasObject { return NewTile(k, "", "", nil) },
 		func(i int, row fyne.CanvasObject) {
+			// The key id is the detail line, whose smaller text keeps all
+			// of its hex digits in the tile, so it can be compared with
+			// the id the platform registered.
 			key := ks.keys[i]
-			row.(*Tile).Set(key.KID, ks.keyDetail(key), false)
+			row.(*Tile).Set(ks.keyTitle(key), key.KID, false)
 		})
 	algs := container.NewGridWithColumns(len(keyAlgorithms))
 	for i := range keyAlgorithms {
@@ -64,7 +67,8 @@ func newKeysSection(s *SettingsScreen) *keysSection {
 	ks.station.Done = s.saved
 	ks.inspector = NewTouchButton(k, "", nil, ks.openInspector)
 	detail := container.NewBorder(algs, container.NewVBox(ks.station, ks.inspector), nil, nil, ks.hint)
-	ks.body = newListDetail(ks.list, detail)
+	// The list takes half the width, so a 32-digit key id fits its tile.
+	ks.body = container.New(&splitLayout{share: 0.5}, ks.list, detail)
 	return ks
 }
 
@@ -92,7 +96,8 @@ func (ks *keysSection) show() {
 	ks.render()
 }
 
-func (ks *keysSection) keyDetail(key KeyInfo) string {
+// keyTitle names a key's role, algorithm and protection.
+func (ks *keysSection) keyTitle(key KeyInfo) string {
 	k := ks.s.k
 	lock := "ui.office.keys.plain"
 	if key.Encrypted {

@@ -320,5 +320,5 @@ func TestSettingsKeys(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	containsAll(t, "key tile", ks.keyDetail(ks.keys[0])+ks.keyDetail(ks.keys[1]), "密码保护", "无密码")
+	containsAll(t, "key tile", ks.keyTitle(ks.keys[0])+ks.keyTitle(ks.keys[1]), "密码保护", "无密码")
 }
