@@ -55,9 +55,18 @@ const (
 // sign-off refusal names before it gives only the count.
 const maxListed = 10
 
-// maxCertificateLen is the longest product quarantine certificate
-// number the station accepts.
-const maxCertificateLen = 32
+// Lengths of a product quarantine certificate number that the station,
+// the sign-off screen and tracectl accept. The numbers seen so far have
+// 10 or 11 digits, and an electronic certificate's number starts with
+// the province code. The maximum leaves room for letters and hyphens of
+// other issuing systems.
+//
+// NOTE: no published rule fixes the form of the number, so the minimum
+// of 10 is a judgement that rejects a number cut short on the pad.
+const (
+	MinProductCertificateLen = 10
+	MaxProductCertificateLen = 32
+)
 
 // SignOffBlockers returns what keeps the veterinarian from signing off a
 // batch, judged from its facts, as refusals whose texts name the items
@@ -172,20 +181,29 @@ func listRefusal(reason RefusalReason, batch, key string, items []string) Refusa
 }
 
 // ValidProductCertificate reports whether s has the form of a product
-// quarantine certificate number (动物产品检疫合格证明编号): 1 to 32 ASCII
-// letters, digits and hyphens. The printed forms carry a serial of
-// digits; the form of electronic certificates' numbers is not fixed, so
-// the check allows letters and hyphens too.
+// quarantine certificate number (动物产品检疫合格证明编号):
+// MinProductCertificateLen to MaxProductCertificateLen digits, capital
+// letters A to Z and hyphens, neither starting nor ending with a hyphen.
+// The printed forms carry a serial of digits. The form of electronic
+// certificates' numbers is not fixed, so the check allows letters and
+// hyphens too.
 func ValidProductCertificate(s string) bool {
-	if len(s) < 1 || len(s) > maxCertificateLen {
+	if len(s) < MinProductCertificateLen || len(s) > MaxProductCertificateLen ||
+		strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-") {
 		return false
 	}
 	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '-') {
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || c == '-') {
 			return false
 		}
 	}
 	return true
+}
+
+// certificateLimits returns the data of a message that states the
+// lengths of a certificate number.
+func certificateLimits() []string {
+	return []string{"min", strconv.Itoa(MinProductCertificateLen), "max", strconv.Itoa(MaxProductCertificateLen)}
 }
 
 // CheckSignOff returns what keeps the veterinarian from signing off the
@@ -235,7 +253,7 @@ func (s *Station) SignOff(ctx context.Context, vet, certificate string, pin []by
 	case strings.TrimSpace(vet) == "":
 		return SealedDocument{}, refuse(RefusedSignOffVet)
 	case !ValidProductCertificate(certificate):
-		return SealedDocument{}, refuse(RefusedSignOffCertificate, "certificate", certificate)
+		return SealedDocument{}, refuse(RefusedSignOffCertificate, append([]string{"certificate", certificate}, certificateLimits()...)...)
 	}
 	batch := s.batch
 	s.log.Info("sign-off started", "batch", batch.String(), "vet", vet, "certificate", certificate)

@@ -139,10 +139,15 @@ func TestValidProductCertificate(t *testing.T) {
 		want bool
 	}{
 		{"1521870093", true},
+		{"61000000001", true},
 		{"NM-2026-000123", true},
 		{"", false},
+		{"152187009", false},
 		{"15218 70093", false},
-		{"１５２１", false},
+		{"１５２１８７００９３", false},
+		{"nm-2026-000123", false},
+		{"-1521870093", false},
+		{"1521870093-", false},
 		{strings.Repeat("1", 32), true},
 		{strings.Repeat("1", 33), false},
 	} {

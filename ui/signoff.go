@@ -65,15 +65,15 @@ type SignOffScreen struct {
 	sign     *ActionButton
 
 	// Progress and outcome.
-	steps    []*widget.Label
-	outcome  *widget.Label
-	current  SignOffStep
-	done     bool
-	failed   bool
+	steps   []*widget.Label
+	outcome *widget.Label
+	current SignOffStep
+	done    bool
+	failed  bool
 	// The outcome's facts, kept so a language switch renders it again.
 	outcomeErr   error
 	outcomeBatch line.BatchID
-	progBack *TouchButton
+	progBack     *TouchButton
 
 	panels  []fyne.CanvasObject
 	body    *fyne.Container
@@ -108,7 +108,7 @@ func NewSignOffScreen(k *Kiosk, svc SignOffService) *SignOffScreen {
 	// Certificate number: the buttons beside the pad, so the pad's four
 	// rows keep their touch height on a 600-unit panel.
 	s.certTitle = newTitleLabel()
-	s.certPad = NewCharPad(k, KeysCertificate, CertificateMaxLen)
+	s.certPad = NewCharPad(k, KeysCertificate, line.MaxProductCertificateLen)
 	s.certPad.OnChange = func(string) { s.certProblem = false; s.render() }
 	s.certBack = NewTouchButton(k, "", nil, func() { s.setStage(stageSummary) })
 	s.certNext = NewTouchButton(k, "", nil, s.acceptCertificate)
@@ -235,7 +235,7 @@ func (s *SignOffScreen) setStage(st signOffStage) {
 }
 
 func (s *SignOffScreen) acceptCertificate() {
-	if !ValidCertificate(s.certPad.Text()) {
+	if !line.ValidProductCertificate(s.certPad.Text()) {
 		s.certProblem = true
 		s.render()
 		return
@@ -258,7 +258,8 @@ func (s *SignOffScreen) render() {
 	s.certNext.SetText(k.T("ui.office.next", nil))
 	if s.certProblem {
 		s.certTitle.Importance = widget.DangerImportance
-		s.certTitle.SetText(k.T("ui.office.signoff.certificate_invalid", map[string]string{"max": strconv.Itoa(CertificateMaxLen)}))
+		s.certTitle.SetText(k.T("ui.office.signoff.certificate_invalid", map[string]string{
+			"min": strconv.Itoa(line.MinProductCertificateLen), "max": strconv.Itoa(line.MaxProductCertificateLen)}))
 	} else {
 		s.certTitle.Importance = widget.MediumImportance
 		s.certTitle.SetText(k.T("ui.office.signoff.certificate_title", map[string]string{"batch": batch}))
@@ -277,7 +278,7 @@ func (s *SignOffScreen) render() {
 	}
 	u, _ := k.User()
 	s.args.set(signOffArgs{req: SignOffRequest{Batch: s.batch(), Vet: u.ID, Certificate: s.certPad.Text(), PIN: s.pin},
-		ok: s.pin != "" && ValidCertificate(s.certPad.Text())})
+		ok: s.pin != "" && line.ValidProductCertificate(s.certPad.Text())})
 	s.sign.SetAllowed(s.pin != "")
 	s.renderProgress()
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"maps"
-	"strings"
 	"time"
 
 	"lambtrace/line"
@@ -108,24 +107,4 @@ func (r *SignOffRefusal) Text(lang line.Lang) string {
 		data["state"] = line.Translate(lang, "ui.office.batch_state."+state, nil)
 	}
 	return line.Translate(lang, "ui.office.signoff.refused."+r.Reason, data)
-}
-
-// CertificateMaxLen is the maximum length of a product certificate number.
-const CertificateMaxLen = 32
-
-// ValidCertificate reports whether s can be a product quarantine
-// certificate number: 6 to CertificateMaxLen digits, capital letters A to
-// Z or '-', not starting with '-'. The sample day's certificates have 10
-// digits; letters are allowed because the station does not fix the
-// numbering of every issuing authority.
-func ValidCertificate(s string) bool {
-	if len(s) < 6 || len(s) > CertificateMaxLen || strings.HasPrefix(s, "-") {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == '-') {
-			return false
-		}
-	}
-	return true
 }

@@ -113,7 +113,7 @@ func (s *storeSignOff) SignOff(ctx context.Context, req SignOffRequest, progress
 	if blockers := s.blockers(facts); len(blockers) > 0 {
 		return SignOffResult{}, blockers[0]
 	}
-	if !ValidCertificate(req.Certificate) {
+	if !line.ValidProductCertificate(req.Certificate) {
 		return SignOffResult{}, &SignOffRefusal{Reason: RefusedSignCertificate, Data: map[string]string{"certificate": req.Certificate}}
 	}
 	u, err := s.db.CheckPIN(ctx, req.Vet, req.PIN)

@@ -137,7 +137,7 @@ func TestSignOffSealsBatch(t *testing.T) {
 	if s.stage != stageCertificate {
 		t.Fatalf("stage %d after a 2-character certificate, want the certificate pad", s.stage)
 	}
-	containsAll(t, "certificate prompt", s.certTitle.Text, "编号应为 6 到 32 位")
+	containsAll(t, "certificate prompt", s.certTitle.Text, "编号应为 10 到 32 位")
 	test.Tap(s.certBack)
 
 	signThrough(t, r, s, "1521870093", testPIN)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -84,7 +85,8 @@ func (o *sealOptions) request(fset *flag.FlagSet) (*sealRequest, error) {
 		return nil, &usageError{key: "seal.replay_flags"}
 	}
 	if !line.ValidProductCertificate(o.certificate) {
-		return nil, &usageError{key: "seal.bad_certificate", data: map[string]string{"certificate": o.certificate}}
+		return nil, &usageError{key: "seal.bad_certificate", data: map[string]string{"certificate": o.certificate,
+			"min": strconv.Itoa(line.MinProductCertificateLen), "max": strconv.Itoa(line.MaxProductCertificateLen)}}
 	}
 	o.approval = strings.TrimSpace(o.approval)
 	if len(o.approval) > maxApprovalLen || strings.ContainsFunc(o.approval, func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsGraphic(r) || r == ' ' }) {
