@@ -137,6 +137,9 @@ type Snapshot struct {
 	Scales     []ScaleView // sorted by id
 	Packs      int         // packs of the shift
 	Unfinished []PrintJob  // print jobs from before a restart that need a decision
+	// ManualCapture is StationConfig.ManualCapture: only Capture takes a
+	// weight, so every scale with a role needs a button on screen.
+	ManualCapture bool
 }
 
 // Station is the line service, and it owns one shift's batch. It takes
@@ -315,6 +318,7 @@ func (s *Station) Snapshot() Snapshot {
 	snap := Snapshot{
 		Open: s.open, Batch: s.batch, State: s.batchState, ShiftStart: s.shiftStart, Operator: s.operator,
 		HookQueue: slices.Clone(s.hook), Cutting: s.cutting, Packs: s.packs, Unfinished: slices.Clone(s.unfinished),
+		ManualCapture: s.manual,
 	}
 	for _, n := range s.order {
 		snap.Carcasses = append(snap.Carcasses, *s.carcasses[n])

@@ -72,6 +72,8 @@ type CuttingScreen struct {
 	balance   *BalanceBar
 	lastPack  *widget.Label
 	print     *ActionButton
+	chill     *ActionButton // takes the carcass scale's weight with ManualCapture
+	manual    bool          // the station takes weights only on Capture
 	closeBtn  *ActionButton
 	pickBtn   *TouchButton
 	lotBtn    *TouchButton
@@ -110,7 +112,11 @@ func NewCuttingScreen(k *Kiosk, scales CuttingScales) *CuttingScreen {
 	s.closeBtn.Importance = widget.WarningImportance
 	s.pickBtn = NewTouchButton(k, "", nil, func() { s.setMode(modeCarcass) })
 	s.lotBtn = NewTouchButton(k, "", nil, func() { s.setMode(modeLot) })
-	buttons := container.NewGridWithColumns(2, s.print, s.closeBtn)
+	s.chill = NewActionButton(k, "", func(ctx context.Context) error { return k.st.Capture(ctx, s.scales.Carcass) })
+	s.chill.Done = s.done
+	// The chilled weight's button takes the print button's place while
+	// the carcass cut has no chilled weight.
+	buttons := container.NewGridWithColumns(2, container.NewStack(s.print, s.chill), s.closeBtn)
 	// The reason of a red balance takes the place of the last pack's line.
 	// The chilled weight still to take takes the place of the last pack.
 	message := container.NewStack(s.lastPack, s.chilled, s.balance.ReasonLabel())
@@ -166,6 +172,7 @@ func (s *CuttingScreen) Show() {
 	s.lots = slices.Clone(snap.Lots)
 	s.cutting = snap.Cutting
 	s.packs = snap.Packs
+	s.manual = snap.ManualCapture
 	for _, sc := range snap.Scales {
 		if sc.ID == s.scales.Pack {
 			s.live, s.steady, s.armed = sc.Last, sc.Steady, sc.Armed
@@ -435,6 +442,9 @@ func (s *CuttingScreen) render() {
 	s.renderSource()
 	s.print.SetText(k.T("ui.cut.print", nil))
 	s.print.SetAllowed(s.outputPicked())
+	s.chill.SetText(k.T("ui.layout.cut.capture_chilled", nil))
+	waiting := s.manual && s.cutting.Carcass != "" && s.carcasses[s.cutting.Carcass].Chilled == 0
+	s.chill.Hidden, s.print.Hidden = !waiting, waiting
 	s.closeBtn.SetText(k.T("ui.cut.close", nil))
 	s.closeBtn.SetAllowed(s.cutting.Carcass != "" || s.cutting.Lot != "")
 	s.pickBtn.SetText(k.T("ui.cut.pick_carcass", nil))

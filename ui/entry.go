@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"image/color"
 	"slices"
 	"strconv"
@@ -38,6 +39,7 @@ type EntryScreen struct {
 	countsTitle                  *widget.Label
 	counts                       *widget.Label
 	next                         *widget.Label
+	capture                      *ActionButton // takes the hook scale's weight with ManualCapture
 
 	alert      *fyne.Container
 	alertTitle *canvas.Text
@@ -90,7 +92,14 @@ func NewEntryScreen(k *Kiosk, hookScale string) *EntryScreen {
 	s.counts = widget.NewLabel("")
 	s.next = boldLabel()
 	s.next.Wrapping = fyne.TextWrapWord
-	side := container.NewVBox(s.countsTitle, s.counts, widget.NewSeparator(), s.next)
+	s.capture = NewActionButton(k, "", func(ctx context.Context) error { return k.st.Capture(ctx, s.hookScale) })
+	s.capture.Done = func(err error) {
+		if err != nil {
+			k.ShowError(err)
+		}
+	}
+	s.capture.Hide()
+	side := container.NewBorder(container.NewVBox(s.countsTitle, s.counts, widget.NewSeparator(), s.next), s.capture, nil, nil)
 	main := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(300, 400), side), container.NewPadded(card))
 
 	s.alertTitle = canvas.NewText("", nil)
@@ -137,6 +146,9 @@ func (s *EntryScreen) Show() {
 		s.remember(c)
 	}
 	s.hook = slices.Clone(snap.HookQueue)
+	// With manual capture the hook scale's weight is taken only by the
+	// button.
+	s.capture.Hidden = !snap.ManualCapture
 	for _, sc := range snap.Scales {
 		if sc.ID == s.hookScale {
 			s.weight.Set(sc.Last, sc.Steady)
@@ -254,6 +266,8 @@ func (s *EntryScreen) render() {
 		s.fieldNames[i].SetText(k.T(key, nil))
 	}
 	s.weightTitle.SetText(k.T("ui.entry.hook_scale", nil))
+	s.capture.SetText(k.T("ui.layout.entry.capture", nil))
+	s.capture.SetAllowed(len(s.hook) > 0)
 	s.renderCard()
 	s.renderCounts()
 	s.renderAlert()
