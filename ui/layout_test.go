@@ -270,3 +270,48 @@ func TestHoldReasonsNeverOverlap(t *testing.T) {
 		}
 	}
 }
+
+// The lab section's title and detail sit above the sample button, and the
+// analyte and method tiles above the record buttons, with no two
+// overlapping, in both languages and on both panel sizes, with the
+// notice of a recorded result on screen and after it is tapped away.
+func TestLabSectionNoOverlap(t *testing.T) {
+	r, q, _ := newQualityRig(t, rigOptions{}, "qa1")
+	test.Tap(q.railButtons[2])
+	r.settle()
+	l := q.lab
+	test.Tap(l.negative)
+	r.settle()
+	if r.k.notice.Text() == "" {
+		t.Fatal("no notice after recording a result")
+	}
+	check := func(notice string) {
+		for _, size := range panelSizes {
+			r.win.Resize(size)
+			window := rect{name: "window", right: size.Width, down: size.Height}
+			for _, lang := range line.Langs {
+				r.k.SetLang(lang)
+				r.settle()
+				if notice == "with the notice" {
+					// A language switch hides the notice bar.
+					r.k.ShowNotice(Message{Key: "ui.office.lab.recorded"})
+				}
+				r.win.Content().Refresh()
+				what := fmt.Sprintf("%.0f×%.0f %s %s", size.Width, size.Height, lang, notice)
+				rects := []rect{rectOf("title", l.title), rectOf("detail", l.detail), rectOf("sample", l.sampleBtn),
+					rectOf("negative", l.negative), rectOf("positive", l.positive)}
+				for _, tile := range append(append([]*Tile{}, l.analyteTiles...), l.methodTiles...) {
+					rects = append(rects, rectOf(tile.Title, tile))
+				}
+				assertNoOverlap(t, what, rects)
+				assertInside(t, what, window, rects)
+				if rects[0].down > rects[2].top+0.5 || rects[1].down > rects[2].top+0.5 {
+					t.Errorf("%s: the title %v or detail %v is not above the sample button %v", what, rects[0], rects[1], rects[2])
+				}
+			}
+		}
+	}
+	check("with the notice")
+	test.Tap(r.k.notice)
+	check("without the notice")
+}

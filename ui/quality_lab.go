@@ -102,8 +102,11 @@ func newLabSection(s *QualityScreen) *labSection {
 	l.positive = NewTouchButton(k, "", nil, l.confirmPositive)
 	l.positive.Importance = widget.DangerImportance
 	buttons := container.NewGridWithColumns(2, l.negative, l.positive)
+	// The analyte and method rows share the height left, so while the
+	// notice bar takes room they shrink rather than run under the record
+	// buttons.
 	detail := container.NewBorder(container.NewVBox(l.title, l.detail, l.sampleBtn), buttons, nil, nil,
-		container.NewVBox(analytes, methods))
+		container.NewGridWithRows(2, analytes, methods))
 	l.body = newListDetail(l.list, detail)
 	return l
 }
