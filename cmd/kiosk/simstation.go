@@ -60,12 +60,14 @@ type simInput struct {
 // its drivers. With a line run the shift is the run's, and a shift that
 // holds part of it continues: print jobs a stopped run left unfinished
 // are decided, and play goes on from where the batch stopped.
-func openSimStation(ctx context.Context, cfg *Config, in simInput, log *slog.Logger) (s *simStation, err error) {
+func openSimStation(ctx context.Context, cfg *Config, in simInput, log *slog.Logger) (_ *simStation, err error) {
 	db, err := store.Open(ctx, cfg.DataDir, store.Options{Station: cfg.Station.ID, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	s = &simStation{run: in.run, labelsDir: in.labelsDir, log: log}
+	// s is not the named result: a failing return sets that to nil
+	// before the deferred clean-up reads it.
+	s := &simStation{run: in.run, labelsDir: in.labelsDir, log: log}
 	defer func() {
 		if err != nil {
 			if s.k == nil {
