@@ -13,6 +13,7 @@ import (
 
 	"go.bug.st/serial"
 
+	"lambtrace/devices/tap"
 	"lambtrace/line"
 )
 
@@ -65,6 +66,12 @@ type Printer struct {
 	// messages. If nil, time.Now. I/O deadlines always use the system
 	// clock, because the network and serial stacks do.
 	Now func() time.Time
+
+	// Tap, when not nil, receives a copy of every job and ~HS request
+	// written to the printer and every chunk of status reply read from
+	// it, stamped with Now. Bytes that the connection check discards
+	// before a call are not copied.
+	Tap *tap.Recorder
 
 	target string // TCP address or serial device path
 	open   func(ctx context.Context, timeout time.Duration) (link, error)
@@ -149,6 +156,7 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 	disarm := arm(ctx, conn, timeout)
 	n, err := conn.Write(job)
 	disarm()
+	p.Tap.Record(tap.Sent, p.now(), job[:max(n, 0)])
 	if err != nil {
 		p.drop("print", err)
 		kind := ErrMaybePrinted
@@ -215,7 +223,9 @@ func (p *Printer) status(ctx context.Context) (line.PrinterStatus, error) {
 	defer disarm()
 
 	// Send ~HS.
-	if _, err := conn.Write(hostStatusCommand); err != nil {
+	n, err := conn.Write(hostStatusCommand)
+	p.Tap.Record(tap.Sent, p.now(), hostStatusCommand[:max(n, 0)])
+	if err != nil {
 		if cause := callerError(ctx, err, ownDeadline); cause != nil {
 			return fail(nil, cause)
 		}
@@ -227,6 +237,7 @@ func (p *Printer) status(ctx context.Context) (line.PrinterStatus, error) {
 	buf := make([]byte, 256)
 	for {
 		n, err := conn.Read(buf)
+		p.Tap.Record(tap.Received, p.now(), buf[:max(n, 0)])
 		done, parseErr := collector.Add(buf[:max(n, 0)])
 		switch {
 		case parseErr != nil:

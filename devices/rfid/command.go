@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"lambtrace/devices/tap"
 )
 
 // echoWindow is how long after a command its echo is expected. A reader
@@ -68,14 +70,18 @@ func checkCommand(command string) error {
 	return nil
 }
 
-// writeCommand writes command and CR to the port and expects its echo.
-func writeCommand(port Port, command string, echoes *echoFilter, now time.Time) error {
+// writeCommand writes command and CR to the port, copies what it wrote
+// to t, and expects the echo.
+func writeCommand(port Port, command string, echoes *echoFilter, now time.Time, t *tap.Recorder) error {
 	w, ok := port.(io.Writer)
 	if !ok {
 		return errors.New("the port cannot be written to")
 	}
 	echoes.expect(command, now)
-	if _, err := w.Write([]byte(command + "\r")); err != nil {
+	b := []byte(command + "\r")
+	n, err := w.Write(b)
+	t.Record(tap.Sent, now, b[:max(n, 0)])
+	if err != nil {
 		return fmt.Errorf("write command %q: %w", command, err)
 	}
 	return nil

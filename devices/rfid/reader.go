@@ -12,6 +12,7 @@ import (
 
 	"go.bug.st/serial"
 
+	"lambtrace/devices/tap"
 	"lambtrace/line"
 )
 
@@ -93,6 +94,10 @@ type Reader struct {
 
 	Now    func() time.Time
 	Logger *slog.Logger
+
+	// Tap, when not nil, receives a copy of every chunk read from the
+	// port and every command written to it, stamped with Now.
+	Tap *tap.Recorder
 
 	// open opens the port. Tests replace it.
 	open func(path string, mode *serial.Mode, timeout time.Duration) (Port, error)
@@ -283,7 +288,7 @@ func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, de
 	ready := func() error {
 		log.Info("serial port opened", keyTTY, device, "mode", modeString(mode), "format", r.formatName(), "baud_detected", probation > 0)
 		for _, command := range r.Setup {
-			if err := writeCommand(port, command, echoes, r.Now()); err != nil {
+			if err := writeCommand(port, command, echoes, r.Now(), r.Tap); err != nil {
 				return err
 			}
 		}
@@ -351,7 +356,7 @@ func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, de
 			if !confirmed {
 				req.result <- errBaudUnknown
 			} else {
-				req.result <- writeCommand(port, req.command, echoes, r.Now())
+				req.result <- writeCommand(port, req.command, echoes, r.Now(), r.Tap)
 			}
 		default:
 		}
@@ -361,7 +366,9 @@ func (r *Reader) session(ctx context.Context, log *slog.Logger, dedup *dedup, de
 		n = max(n, 0) // some drivers return -1 with an error
 		if n > 0 {
 			received, early = true, 0
-			f.push(buf[:n], r.Now(), emit)
+			now := r.Now()
+			r.Tap.Record(tap.Received, now, buf[:n])
+			f.push(buf[:n], now, emit)
 		}
 		if err != nil {
 			return received || time.Since(opened) >= r.RetryMax, fmt.Errorf("%w: %w", ErrDisconnected, err)

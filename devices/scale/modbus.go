@@ -10,6 +10,7 @@ import (
 
 	"github.com/goburrow/modbus"
 
+	"lambtrace/devices/tap"
 	"lambtrace/line"
 )
 
@@ -55,6 +56,10 @@ type ModbusScale struct {
 	MaxBackoff   time.Duration // maximum wait between reconnection attempts
 	Logger       *slog.Logger  // nil means slog.Default()
 	Now          func() time.Time
+
+	// Tap, when not nil, receives a copy of every request frame sent to
+	// the indicator and every reply frame read from it, stamped with Now.
+	Tap *tap.Recorder
 
 	initOnce sync.Once
 	commands chan command
@@ -196,7 +201,8 @@ type connection struct {
 // an RTU scale, whose port the line's goroutine opens.
 func (s *ModbusScale) connect(ctx context.Context, line *rtuLine) (connection, error) {
 	if line != nil {
-		return connection{client: lineClient{ctx: ctx, line: line, unit: s.UnitID}, close: func() error { return nil }}, nil
+		client := lineClient{ctx: ctx, line: line, unit: s.UnitID, tap: s.Tap, now: s.now}
+		return connection{client: client, close: func() error { return nil }}, nil
 	}
 	h := modbus.NewTCPClientHandler(s.Address)
 	h.Timeout = durationOr(s.Timeout, DefaultTimeout)
@@ -206,7 +212,7 @@ func (s *ModbusScale) connect(ctx context.Context, line *rtuLine) (connection, e
 		h.Close()
 		return connection{}, fmt.Errorf("connect %s: %w", s.endpoint(), err)
 	}
-	return connection{client: modbus.NewClient(h), close: h.Close}, nil
+	return connection{client: tappedClient(h, s.Tap, s.now), close: h.Close}, nil
 }
 
 func (s *ModbusScale) endpoint() string {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/goburrow/modbus"
+
+	"lambtrace/devices/tap"
 )
 
 // An RS-485 line carries several indicators, each answering to its own
@@ -31,6 +33,8 @@ type registerClient interface {
 // lineRequest is one request that a scale hands to the line's goroutine.
 type lineRequest struct {
 	unit   byte
+	tap    *tap.Recorder // the requesting scale's, or nil
+	now    func() time.Time
 	do     func(client modbus.Client) ([]byte, error)
 	result chan lineResult // buffered, so the line never waits for a scale that gave up
 }
@@ -190,7 +194,11 @@ func (l *rtuLine) run(ctx context.Context) {
 			l.logger.Debug("flush serial line input", "error", err)
 		}
 		port.handler.SlaveId = req.unit
-		data, err := req.do(port.client)
+		client := port.client
+		if req.tap != nil {
+			client = tappedClient(port.handler, req.tap, req.now)
+		}
+		data, err := req.do(client)
 		if err != nil && !isException(err) {
 			closePort()
 		}
@@ -242,10 +250,11 @@ func (l *rtuLine) newHandler() *modbus.RTUClientHandler {
 // which happens only when a scale uses the line after releasing it.
 var errLineStopped = errors.New("serial line stopped")
 
-// send hands do to the line's goroutine for unit and returns its result,
-// or ctx.Err() when ctx is done first.
-func (l *rtuLine) send(ctx context.Context, unit byte, do func(modbus.Client) ([]byte, error)) ([]byte, error) {
-	req := lineRequest{unit: unit, do: do, result: make(chan lineResult, 1)}
+// send hands do to the line's goroutine for the client c and returns its
+// result, or ctx.Err() when ctx is done first.
+func (l *rtuLine) send(c lineClient, do func(modbus.Client) ([]byte, error)) ([]byte, error) {
+	ctx := c.ctx
+	req := lineRequest{unit: c.unit, tap: c.tap, now: c.now, do: do, result: make(chan lineResult, 1)}
 	select {
 	case l.requests <- req:
 	case <-ctx.Done():
@@ -262,21 +271,23 @@ func (l *rtuLine) send(ctx context.Context, unit byte, do func(modbus.Client) ([
 }
 
 // lineClient sends the requests of one scale, with its unit id, through
-// the line's goroutine.
+// the line's goroutine, which copies their frames to the scale's tap.
 type lineClient struct {
 	ctx  context.Context
 	line *rtuLine
 	unit byte
+	tap  *tap.Recorder
+	now  func() time.Time
 }
 
 func (c lineClient) ReadHoldingRegisters(address, quantity uint16) ([]byte, error) {
-	return c.line.send(c.ctx, c.unit, func(m modbus.Client) ([]byte, error) { return m.ReadHoldingRegisters(address, quantity) })
+	return c.line.send(c, func(m modbus.Client) ([]byte, error) { return m.ReadHoldingRegisters(address, quantity) })
 }
 
 func (c lineClient) ReadInputRegisters(address, quantity uint16) ([]byte, error) {
-	return c.line.send(c.ctx, c.unit, func(m modbus.Client) ([]byte, error) { return m.ReadInputRegisters(address, quantity) })
+	return c.line.send(c, func(m modbus.Client) ([]byte, error) { return m.ReadInputRegisters(address, quantity) })
 }
 
 func (c lineClient) WriteSingleRegister(address, value uint16) ([]byte, error) {
-	return c.line.send(c.ctx, c.unit, func(m modbus.Client) ([]byte, error) { return m.WriteSingleRegister(address, value) })
+	return c.line.send(c, func(m modbus.Client) ([]byte, error) { return m.WriteSingleRegister(address, value) })
 }

@@ -11,6 +11,7 @@ import (
 
 	"go.bug.st/serial"
 
+	"lambtrace/devices/tap"
 	"lambtrace/line"
 )
 
@@ -64,6 +65,10 @@ type StreamScale struct {
 
 	Now    func() time.Time // clock for Reading.At and the silence window; nil means time.Now
 	Logger *slog.Logger     // nil means slog.Default()
+
+	// Tap, when not nil, receives a copy of every chunk read from the
+	// port, stamped with Now.
+	Tap *tap.Recorder
 }
 
 var _ line.Scale = (*StreamScale)(nil)
@@ -206,6 +211,7 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 		// unplugged device into a PortClosed error and clamps n < 0 to 0.
 		// The clamp here keeps buf[:n] safe if another version does not.
 		n = max(n, 0)
+		run.Tap.Record(tap.Received, run.now(), buf[:n])
 		framer.Push(buf[:n])
 		for {
 			frame, skipped, ok := framer.Next()
