@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -36,7 +37,7 @@ type DevicesScreen struct {
 	shown   bool
 	devices []Device
 	picked  string
-	rows    []string
+	rows    []rawLine
 	args    shared[devicesArgs]
 
 	list      *PagedList
@@ -69,13 +70,13 @@ func NewDevicesScreen(k *Kiosk, dev Devices) *DevicesScreen {
 	s.raw = NewPagedList(k, 8, func() int { return len(s.rows) },
 		func() fyne.CanvasObject {
 			t := canvas.NewText("", themeColor(theme.ColorNameForeground))
-			t.TextStyle.Monospace = true
 			t.TextSize = rawTextSize
 			return t
 		},
 		func(i int, row fyne.CanvasObject) {
 			t := row.(*canvas.Text)
-			t.Text = s.rows[i]
+			t.Text = s.rows[i].text
+			t.TextStyle.Monospace = s.rows[i].dump
 			t.Refresh()
 		})
 	s.refresh = NewTouchButton(k, "", nil, func() { s.Show() })
@@ -165,16 +166,33 @@ func (s *DevicesScreen) pick(id string) {
 	s.showRaw()
 }
 
+// rawLine is a row of the raw view: a hex dump row, in the monospace
+// font, or a note in the text font, which has the Chinese glyphs that
+// the monospace font lacks.
+type rawLine struct {
+	text string
+	dump bool
+}
+
 // showRaw shows the raw bytes of the picked device, the newest exchange
-// first on the first page.
+// first on the first page. A chunk the driver kept only the first bytes
+// of is followed by a note saying so.
 func (s *DevicesScreen) showRaw() {
 	s.rows = nil
 	chunks := s.dev.Raw(s.picked)
 	for i := len(chunks) - 1; i >= 0; i-- {
-		s.rows = append(s.rows, rawRows(chunks[i])...)
+		c := chunks[i]
+		for _, row := range rawRows(c) {
+			s.rows = append(s.rows, rawLine{text: row, dump: true})
+		}
+		if c.Size > len(c.Data) {
+			note := s.k.T("ui.office.devices.raw_cut",
+				map[string]string{"shown": strconv.Itoa(len(c.Data)), "size": strconv.Itoa(c.Size)})
+			s.rows = append(s.rows, rawLine{text: note})
+		}
 	}
 	if len(s.rows) == 0 {
-		s.rows = []string{s.k.T("ui.office.devices.no_raw", nil)}
+		s.rows = []rawLine{{text: s.k.T("ui.office.devices.no_raw", nil)}}
 	}
 	s.raw.SetPage(0)
 }

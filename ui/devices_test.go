@@ -176,9 +176,9 @@ func TestDevicesZeroTareAndTestPrint(t *testing.T) {
 		t.Fatalf("printer got %d jobs, want the test label", n)
 	}
 	if len(s.rows) < 2 {
-		t.Fatalf("raw rows = %q", s.rows)
+		t.Fatalf("raw rows = %v", s.rows)
 	}
 	// The newest exchange comes first: the status reply, then the label.
-	containsAll(t, "first raw row", s.rows[0], "< ")
+	containsAll(t, "first raw row", s.rows[0].text, "< ")
 	containsAll(t, "raw view", fmt.Sprint(s.rows), "> 5E 58 41 5E 43 49 32 38 |^XA^CI28|")
 }

@@ -95,6 +95,9 @@ type RawChunk struct {
 	At   time.Time
 	Sent bool // written to the device; false for bytes read from it
 	Data []byte
+	// Size is the chunk's length on the wire. When it is larger than
+	// len(Data), Data holds only the chunk's first bytes.
+	Size int
 }
 
 // Devices reports the configured devices and sends them the commands of

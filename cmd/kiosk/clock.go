@@ -27,6 +27,12 @@ func (c *lineClock) Now() time.Time {
 	return c.start.Add(time.Duration(float64(time.Since(c.wall)) * c.rate))
 }
 
+// at returns the line time at wall time t, in the zone of the clock's
+// start.
+func (c *lineClock) at(t time.Time) time.Time {
+	return c.start.Add(time.Duration(float64(t.Sub(c.wall)) * c.rate))
+}
+
 // lineDuration returns how much line time passes in wall time d.
 func (c *lineClock) lineDuration(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * c.rate)

@@ -12,6 +12,7 @@ import (
 	"lambtrace/devices/printer"
 	"lambtrace/devices/rfid"
 	"lambtrace/devices/scale"
+	"lambtrace/devices/tap"
 	"lambtrace/line"
 )
 
@@ -51,13 +52,19 @@ type deviceSet struct {
 	modbus   map[string]*scale.ModbusScale // Modbus scales by id, for zero and tare
 	printers map[string]*printer.Printer   // by role
 	names    map[string]string             // printer id by role
+	// taps keep the last bytes exchanged with each device, by device id,
+	// for the devices screen.
+	taps map[string]*tap.Recorder
 }
 
-// newDeviceSet builds a driver for every device of cfg. Each driver
-// stamps its input with now.
+// newDeviceSet builds a driver for every device of cfg, each with a tap
+// of the bytes it exchanges. The reader and the scales stamp their input
+// and their chunks with now. The printers stamp their chunks with the
+// wall clock, because their Now also paces their log lines, which must
+// keep their wall length.
 func newDeviceSet(cfg *Config, t timing, now func() time.Time, log *slog.Logger) (*deviceSet, error) {
 	d := &deviceSet{modbus: make(map[string]*scale.ModbusScale), printers: make(map[string]*printer.Printer),
-		names: make(map[string]string)}
+		names: make(map[string]string), taps: make(map[string]*tap.Recorder)}
 
 	format, err := readerFormat(cfg.Reader.Format)
 	if err != nil {
@@ -69,10 +76,11 @@ func newDeviceSet(cfg *Config, t timing, now func() time.Time, log *slog.Logger)
 	r.DedupWindow = time.Duration(cfg.Reader.DedupWindowMS) * time.Millisecond
 	r.LineTimeout = t.line(rfid.DefaultLineTimeout)
 	r.Now, r.Logger = now, log
+	r.Tap = d.newTap(cfg.Reader.ID)
 	d.reader = r
 
 	for _, s := range cfg.Scales {
-		drv, err := newScale(s, t, now, log)
+		drv, err := newScale(s, t, now, log, d.newTap(s.ID))
 		if err != nil {
 			return nil, fmt.Errorf("scale %s: %w", s.ID, err)
 		}
@@ -94,13 +102,23 @@ func newDeviceSet(cfg *Config, t timing, now func() time.Time, log *slog.Logger)
 			drv = printer.NewSerial(p.ID, p.Port, serial.Mode{BaudRate: baud, DataBits: 8})
 		}
 		drv.Logger = log
+		drv.Tap = d.newTap(p.ID)
 		d.printers[p.Role], d.names[p.Role] = drv, p.ID
 	}
 	return d, nil
 }
 
-// newScale builds the driver of one scale.
-func newScale(s ScaleConfig, t timing, now func() time.Time, log *slog.Logger) (line.Scale, error) {
+// newTap makes a tap with the default limits for the device id and keeps
+// it in d.taps.
+func (d *deviceSet) newTap(id string) *tap.Recorder {
+	rec := tap.New(tap.Limits{})
+	d.taps[id] = rec
+	return rec
+}
+
+// newScale builds the driver of one scale, which copies the bytes it
+// exchanges to rec.
+func newScale(s ScaleConfig, t timing, now func() time.Time, log *slog.Logger, rec *tap.Recorder) (line.Scale, error) {
 	switch s.Protocol {
 	case ProtocolModbusTCP, ProtocolModbusRTU:
 		profile, err := s.profile()
@@ -112,7 +130,7 @@ func newScale(s ScaleConfig, t timing, now func() time.Time, log *slog.Logger) (
 			poll = time.Duration(s.PollIntervalMS) * time.Millisecond
 		}
 		m := &scale.ModbusScale{ID: s.ID, Profile: profile, UnitID: byte(s.UnitID), PollInterval: t.wall(poll),
-			Now: now, Logger: log}
+			Now: now, Logger: log, Tap: rec}
 		if s.Protocol == ProtocolModbusTCP {
 			m.Address = s.Address
 		} else {
@@ -136,7 +154,7 @@ func newScale(s ScaleConfig, t timing, now func() time.Time, log *slog.Logger) (
 		st.Options = scale.FrameOptions{Checksum: s.Checksum, Division: line.Mass(s.DivisionG)}
 		st.Silence = t.line(scale.DefaultStreamSilence)
 		st.LogInterval = t.line(scale.DefaultStreamLogInterval)
-		st.Now, st.Logger = now, log
+		st.Now, st.Logger, st.Tap = now, log, rec
 		return st, nil
 	}
 	return nil, fmt.Errorf("protocol %q: expected modbus-tcp, modbus-rtu or ascii", s.Protocol)

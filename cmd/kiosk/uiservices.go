@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"lambtrace/devices/tap"
 	"lambtrace/line"
 	"lambtrace/store"
 	"lambtrace/ui"
@@ -222,9 +223,7 @@ func (s uiSignOff) SignOff(ctx context.Context, req ui.SignOffRequest, progress 
 }
 
 // uiDevices implements ui.Devices over the configuration and the
-// drivers.
-// NOTE: the drivers keep no copy of the bytes they exchange, so Raw
-// returns none.
+// drivers and their taps.
 type uiDevices struct {
 	k      *kiosk
 	status uiStatus
@@ -248,7 +247,11 @@ func (d uiDevices) Devices(ctx context.Context) []ui.Device {
 		if address == "" {
 			address = s.Port
 		}
-		out = append(out, ui.Device{Kind: ui.LinkScale, ID: s.ID, Address: address, Link: link(ui.LinkScale, s.ID)})
+		dev := ui.Device{Kind: ui.LinkScale, ID: s.ID, Address: address, Link: link(ui.LinkScale, s.ID)}
+		if m, ok := d.k.devices.modbus[s.ID]; ok {
+			dev.CanZero, dev.CanTare = m.Profile.Zero != nil, m.Profile.Tare != nil
+		}
+		out = append(out, dev)
 	}
 	for _, p := range d.k.cfg.Printers {
 		address := p.Address
@@ -260,7 +263,36 @@ func (d uiDevices) Devices(ctx context.Context) []ui.Device {
 	return out
 }
 
-func (d uiDevices) Raw(string) []ui.RawChunk { return nil }
+// Raw returns the chunks of the device's tap. A printer's chunks carry
+// wall time, which a simulated line's clock turns into line time like
+// the other devices' chunks.
+func (d uiDevices) Raw(id string) []ui.RawChunk {
+	chunks := d.k.devices.taps[id].Chunks()
+	if len(chunks) == 0 {
+		return nil
+	}
+	_, printer := d.printerRole(id)
+	clock, simulated := d.k.clock.(*lineClock)
+	out := make([]ui.RawChunk, len(chunks))
+	for i, c := range chunks {
+		at := c.At
+		if printer && simulated {
+			at = clock.at(at)
+		}
+		out[i] = ui.RawChunk{At: at, Sent: c.Dir == tap.Sent, Data: c.Data, Size: c.Size}
+	}
+	return out
+}
+
+// printerRole returns the role of the printer id.
+func (d uiDevices) printerRole(id string) (string, bool) {
+	for role, name := range d.k.devices.names {
+		if name == id {
+			return role, true
+		}
+	}
+	return "", false
+}
 
 func (d uiDevices) Zero(ctx context.Context, scale string) error {
 	m, ok := d.k.devices.modbus[scale]
@@ -281,13 +313,12 @@ func (d uiDevices) Tare(ctx context.Context, scale string) error {
 // TestPrint prints a frame and a QR code holding the printer's id, with
 // no text, outside any print job.
 func (d uiDevices) TestPrint(ctx context.Context, printer string) error {
-	for role, id := range d.k.devices.names {
-		if id == printer {
-			job := fmt.Sprintf("^XA^CI28^FO20,20^GB300,300,4^FS^FO60,60^BQN,2,6^FDMA,%s^FS^PQ1^XZ", filepath.Base(id))
-			return d.k.devices.printers[role].Print(ctx, []byte(job))
-		}
+	role, ok := d.printerRole(printer)
+	if !ok {
+		return fmt.Errorf("printer %s is not configured", printer)
 	}
-	return fmt.Errorf("printer %s is not configured", printer)
+	job := fmt.Sprintf("^XA^CI28^FO20,20^GB300,300,4^FS^FO60,60^BQN,2,6^FDMA,%s^FS^PQ1^XZ", filepath.Base(printer))
+	return d.k.devices.printers[role].Print(ctx, []byte(job))
 }
 
 // uiUploads implements ui.Uploads over the store's outbox and the upload
