@@ -17,6 +17,7 @@ import (
 	"lambtrace/devices/rfid"
 	"lambtrace/devices/scale"
 	"lambtrace/devices/sim"
+	"lambtrace/devices/tap"
 	"lambtrace/line"
 	"lambtrace/ui"
 )
@@ -321,7 +322,7 @@ func TestDevicesZeroTareTestPrint(t *testing.T) {
 		t.Errorf("printer raw view lacks %q:\n%s", want, raw)
 	}
 	note := line.Translate(line.LangZH, "ui.office.devices.raw_cut",
-		map[string]string{"shown": "256", "size": fmt.Sprint(len(job))})
+		map[string]string{"shown": fmt.Sprint(tap.DefaultChunkBytes), "size": fmt.Sprint(len(job))})
 	if !strings.Contains(raw, note) {
 		t.Errorf("printer raw view lacks the note %q:\n%s", note, raw)
 	}

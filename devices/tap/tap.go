@@ -46,12 +46,13 @@ func (c Chunk) Cut() bool { return c.Size > len(c.Data) }
 
 // Defaults of the zero Limits fields. A Modbus scale polled at 10 Hz with
 // one read per poll exchanges 20 chunks a second, so 256 chunks cover
-// about its last 12 s. The first 256 bytes of a printer job show its
-// first ZPL commands.
+// about its last 12 s. 128 bytes hold a whole ~HS status reply (82 bytes)
+// and the first ZPL commands of a label job, and fill two pages of the
+// devices screen's raw view.
 const (
 	DefaultChunks     = 256
 	DefaultBytes      = 16 << 10
-	DefaultChunkBytes = 256
+	DefaultChunkBytes = 128
 )
 
 // Limits bound what a Recorder keeps. A zero or negative field means its

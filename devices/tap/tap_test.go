@@ -236,7 +236,7 @@ func BenchmarkRecord(b *testing.B) {
 	sizes := []struct {
 		name string
 		size int
-	}{{"modbus-12B", 12}, {"chunk-256B", 256}, {"label-10KB", 10 << 10}}
+	}{{"modbus-12B", 12}, {"chunk-128B", 128}, {"label-10KB", 10 << 10}}
 	for _, s := range sizes {
 		b.Run(s.name, func(b *testing.B) {
 			r := tap.New(tap.Limits{})
