@@ -64,9 +64,12 @@ func openKiosk(ctx context.Context, cfg *Config, db *store.DB, opts kioskOptions
 		clock = line.ClockFunc(time.Now)
 	}
 	k = &kiosk{cfg: cfg, log: log, db: db, clock: clock, links: &linkWatch{}}
+	// Each failure returns a nil kiosk, so the deferred close keeps its
+	// own reference.
+	opened := k
 	defer func() {
 		if err != nil {
-			k.Close()
+			opened.Close()
 		}
 	}()
 
