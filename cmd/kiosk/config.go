@@ -37,6 +37,12 @@ type Config struct {
 	Reader   ReaderConfig    `toml:"reader"`
 	Scales   []ScaleConfig   `toml:"scales"`
 	Printers []PrinterConfig `toml:"printers"`
+
+	// ImportRoots are the glob patterns of the directories the first
+	// start searches for the product master and the registry export,
+	// relative to the configuration file. Empty means ui.DefaultImportRoots:
+	// the mount points of USB sticks.
+	ImportRoots []string `toml:"import_roots"`
 }
 
 // PlantConfig is the plant's identity as labels print it.
@@ -220,6 +226,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	for i := range cfg.Scales {
 		relative(&cfg.Scales[i].ProfileFile)
+	}
+	for i := range cfg.ImportRoots {
+		relative(&cfg.ImportRoots[i])
 	}
 	return cfg, nil
 }

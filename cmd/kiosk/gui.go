@@ -25,22 +25,52 @@ func runGUI(ctx context.Context, cfg *Config, o options, log *slog.Logger) error
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errNoDisplay
 	}
-	k, play, closeService, err := openService(ctx, cfg, o, log)
+	first, err := openFirstStart(ctx, cfg, o, log)
 	if err != nil {
 		return err
 	}
-	defer closeService()
 
 	lang := line.Lang(cfg.Language)
 	a := app.NewWithID("cn.lambtrace.kiosk")
 	a.Settings().SetTheme(ui.NewTheme())
 	w := a.NewWindow(line.Translate(lang, "kiosk.window.title", map[string]string{"station": cfg.Station.ID}))
 	w.Resize(fyne.NewSize(1024, 600))
+	if first != nil {
+		return first.run(ctx, a, w, func(lang line.Lang) (func() (func(), error), func(), error) {
+			k, play, closeService, err := openService(ctx, cfg, o, log)
+			if err != nil {
+				return nil, nil, err
+			}
+			return func() (func(), error) { return showKiosk(ctx, a, w, k, play, lang, log) }, closeService, nil
+		})
+	}
+	k, play, closeService, err := openService(ctx, cfg, o, log)
+	if err != nil {
+		return err
+	}
+	defer closeService()
+	stop, err := showKiosk(ctx, a, w, k, play, lang, log)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	// The window shows first and only then goes full screen.
+	ui.Present(w)
+	a.Run()
+	return nil
+}
+
+// showKiosk shows the kiosk's screens on the line service in w, and
+// starts the uploads and the line run's play, if any. Call it before the
+// app runs or on the fyne goroutine. It returns the function that stops
+// what it started.
+func showKiosk(ctx context.Context, a fyne.App, w fyne.Window, k *kiosk, play func(context.Context) error,
+	lang line.Lang, log *slog.Logger) (func(), error) {
 	status := uiStatus{k: k, links: k.links, platform: k.platformURL}
 	kui, err := ui.New(w, ui.Config{Station: k.station, Users: uiUsers{db: k.db}, Status: status, Clock: k.clock,
 		Lang: lang, Logger: log, Lockouts: uiLockouts{db: k.db}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	roles := k.roles()
 	err = kui.Register(
@@ -53,17 +83,15 @@ func runGUI(ctx context.Context, cfg *Config, o options, log *slog.Logger) error
 		ui.NewSettingsScreen(kui, uiSettings{k: k}),
 	)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	kui.Start()
-	defer kui.Close()
 
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
 	uploadCtx, stopUploads := context.WithCancel(ctx)
-	defer stopUploads()
 	go k.runUploads(uploadCtx)
 	if play != nil {
 		go func() {
@@ -77,10 +105,10 @@ func runGUI(ctx context.Context, cfg *Config, o options, log *slog.Logger) error
 			}
 		}()
 	}
-	// The window shows first and only then goes full screen.
-	ui.Present(w)
-	a.Run()
-	return nil
+	return func() {
+		stopUploads()
+		kui.Close()
+	}, nil
 }
 
 // openService opens the line service the window shows: on simulated
