@@ -177,7 +177,9 @@ func (f *FirstStart) build() {
 	f.message = widget.NewLabel("")
 	f.message.Wrapping = fyne.TextWrapWord
 	f.message.TextStyle.Bold = true
-	f.message.Hide()
+	// The message line keeps its height when empty, so the step's keys
+	// never move under a finger.
+	f.message.SetText(" ")
 	f.body = container.NewStack()
 	f.root = container.NewBorder(f.bar, f.message, nil, nil, f.body)
 }
@@ -270,22 +272,17 @@ func (f *FirstStart) say(key string, data map[string]string, text string, isErro
 	if key != "" {
 		text = f.host.T(key, data)
 	}
+	if text == "" {
+		text = " "
+	}
 	f.message.Importance = widget.MediumImportance
 	if isError {
 		f.message.Importance = widget.DangerImportance
 	}
 	f.message.SetText(text)
-	// An empty message gives its line to the step, and the frame lays
-	// out again.
-	if text == "" {
-		f.message.Hide()
-	} else {
-		f.message.Show()
-	}
-	f.root.Refresh()
 }
 
-// clearMessage hides the message.
+// clearMessage empties the message line.
 func (f *FirstStart) clearMessage() { f.say("", nil, "", false) }
 
 // stepDone reports a step committed and moves on to the next, where the

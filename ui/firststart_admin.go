@@ -72,9 +72,9 @@ func newAdminStep(f *FirstStart) *adminStep {
 		return f.setup.CreateAdmin(ctx, a.id, a.name, a.pin)
 	})
 	s.create.Done = s.created
-	left := container.NewBorder(container.NewVBox(names, container.NewBorder(nil, nil, nil, s.changeID, s.account)),
-		s.create, nil, nil, s.hint)
-	s.body = container.NewGridWithColumns(2, left, container.NewBorder(s.prompt, nil, nil, nil, s.pinPad))
+	top := container.NewVBox(names, container.NewBorder(nil, nil, nil, s.changeID, s.account), s.prompt)
+	left := container.NewBorder(top, s.create, nil, nil, s.hint)
+	s.body = container.NewGridWithColumns(2, left, s.pinPad)
 	return s
 }
 

@@ -291,9 +291,16 @@ func TestFirstStartWizard(t *testing.T) {
 	if f.current != f.admin {
 		t.Fatalf("first step after a restart = %v, want the admin", f.current)
 	}
-	containsAll(t, "step tiles", f.stepTiles[0].Detail+f.stepTiles[1].Detail, "✓ 已完成✓ 已完成")
+	containsAll(t, "step tiles", f.stepTiles[0].Detail+f.stepTiles[1].Detail, "√ 已完成√ 已完成")
+	key := f.admin.pinPad.keys[0]
+	before := key.Position()
 	r.pressPIN("1357")
 	r.assertScreen("firststart_admin_zh.png")
+	// The keys keep their place and their touch size while the message
+	// changes.
+	if key.Position() != before || key.Size().Height < TouchTarget || key.Size().Width < TouchTarget {
+		t.Errorf("PIN key at %v size %v after a PIN, want it at %v and at least %v square", key.Position(), key.Size(), before, TouchTarget)
+	}
 	r.pressPIN("7531")
 	containsAll(t, "message", f.message.Text, "两次输入的 PIN 不同")
 	if !f.admin.create.Disabled() {
