@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image/png"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"lambtrace/line"
 	"lambtrace/store"
@@ -193,57 +190,11 @@ func TestOpenFirstStart(t *testing.T) {
 // on an empty data directory under Xvfb and checks that the first start
 // is drawn instead of the login.
 func TestFirstStartUnderXvfb(t *testing.T) {
-	for _, tool := range []string{"xvfb-run", "Xvfb", "/usr/bin/import"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed; the window test needs Xvfb and ImageMagick (apt-get install xvfb imagemagick)", tool)
-		}
-	}
 	dir := t.TempDir()
-	shot := filepath.Join(dir, "window.png")
-	kiosk := strings.Join([]string{os.Args[0], "-sim", "-data", filepath.Join(dir, "data"), "-log", "info"}, " ")
-	// The shell starts the kiosk, waits for the window, takes the
-	// screenshot and stops the kiosk by its process id.
-	script := kiosk + " & pid=$!; sleep 5; /usr/bin/import -window root " + shot + "; kill $pid; wait $pid"
-	cmd := exec.Command("xvfb-run", "-a", "-s", "-screen 0 1024x600x24 -nolisten tcp", "sh", "-c", script)
-	cmd.Env = append(os.Environ(), childEnv+"=1", "LANG=zh_CN.UTF-8")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	img, log := runWindow(t, []string{"-sim", "-data", filepath.Join(dir, "data"), "-log", "info"}, "first start shown")
+	if n := countColours(img); n < 8 {
+		t.Errorf("the screenshot has %d colours: the window was not drawn\n%s", n, log)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("xvfb-run: %v\n%s", err, out.String())
-		}
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("the window test did not end within 2 minutes\n%s", out.String())
-	}
-
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v\n%s", err, out.String())
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	colours := make(map[[3]uint32]bool)
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y += 4 {
-		for x := b.Min.X; x < b.Max.X; x += 4 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
-		}
-	}
-	if len(colours) < 8 {
-		t.Errorf("the screenshot has %d colours: the window was not drawn\n%s", len(colours), out.String())
-	}
-	log := out.String()
 	if !strings.Contains(log, "first start shown") {
 		t.Errorf("the kiosk did not log the first start:\n%s", log)
 	}
