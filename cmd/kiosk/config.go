@@ -59,6 +59,9 @@ type StationConfig struct {
 	ID    string `toml:"id"`    // the station's name in every journal entry
 	Line  int    `toml:"line"`  // the line number in batch ids, 1 to 99
 	Shift int    `toml:"shift"` // the shift number in batch ids, 1 to 9
+	// ManualCapture takes a weight only when the operator taps the
+	// screen's capture or print button, not as soon as it is steady.
+	ManualCapture bool `toml:"manual_capture"`
 }
 
 // RulesConfig overrides thresholds of the default rules. A field left out

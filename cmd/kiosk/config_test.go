@@ -42,6 +42,9 @@ func TestLoadConfigStation(t *testing.T) {
 	if cfg.Plant.Name != "锡林浩特市草原肉业有限公司" || cfg.Station.ID != "kill-line-1" {
 		t.Errorf("plant %q, station %q", cfg.Plant.Name, cfg.Station.ID)
 	}
+	if !cfg.Station.ManualCapture {
+		t.Error("manual_capture = true was not read")
+	}
 	if want := filepath.Join("testdata", "keys/station.key"); cfg.Platform.StationKey != want {
 		t.Errorf("station_key = %q, want %q relative to the file", cfg.Platform.StationKey, want)
 	}

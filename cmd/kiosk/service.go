@@ -117,6 +117,7 @@ func openKiosk(ctx context.Context, cfg *Config, db *store.DB, opts kioskOptions
 		CarcassPrinter: k.devices.labelPrinter(RoleCarcass),
 		PackPrinter:    k.devices.labelPrinter(RolePack),
 		AutoRelease:    opts.policy,
+		ManualCapture:  cfg.Station.ManualCapture,
 		Logger:         log,
 	}
 	if sealer != nil {

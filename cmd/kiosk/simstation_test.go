@@ -37,3 +37,15 @@ func TestOpenSimStationBadInput(t *testing.T) {
 	}
 	db.Close()
 }
+
+// TestManualCaptureConfig opens a simulated station whose configuration
+// sets manual capture and finds the station taking weights on request.
+func TestManualCaptureConfig(t *testing.T) {
+	cfg := settingsConfig(t)
+	cfg.Station.ManualCapture = true
+	s, _ := openSettingsStation(t, cfg)
+	defer s.Close()
+	if !s.k.station.Snapshot().ManualCapture {
+		t.Error("station.manual_capture = true left the station capturing steady weights by itself")
+	}
+}
