@@ -271,7 +271,9 @@ func (s *CuttingScreen) Scanned(code string) {
 func (s *CuttingScreen) reading(e line.ScaleReadingEvent) {
 	if e.Reading.Scale == s.scales.Carcass {
 		if c, ok := s.carcasses[s.cutting.Carcass]; ok && c.Chilled == 0 {
-			s.chilled.SetText(s.k.T("ui.cut.chilled_live", map[string]string{"weight": FormatKilograms(e.Reading)}))
+			if text := s.k.T("ui.cut.chilled_live", map[string]string{"weight": FormatKilograms(e.Reading)}); text != s.chilled.Text {
+				s.chilled.SetText(text)
+			}
 			s.updateReason()
 		}
 		return
@@ -308,16 +310,23 @@ func (s *CuttingScreen) reason() string {
 
 // updateReason turns the balance bar red or back, and shows the reason in
 // place of the last pack's line.
+// updateReason shows the balance bar's reason, or else the live chilled
+// weight or the last pack. It changes a label's visibility only when the
+// label is to change, because each change repaints the window and this
+// runs for every reading.
 func (s *CuttingScreen) updateReason() {
 	s.balance.SetReason(s.reason())
-	s.lastPack.Hide()
-	s.chilled.Hide()
+	red := s.balance.Red()
+	setVisible(s.chilled, !red && s.chilled.Text != "")
+	setVisible(s.lastPack, !red && s.chilled.Text == "")
+}
+
+func setVisible(o fyne.CanvasObject, visible bool) {
 	switch {
-	case s.balance.Red():
-	case s.chilled.Text != "":
-		s.chilled.Show()
-	default:
-		s.lastPack.Show()
+	case visible && !o.Visible():
+		o.Show()
+	case !visible && o.Visible():
+		o.Hide()
 	}
 }
 

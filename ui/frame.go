@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -700,7 +701,13 @@ func newStatusBar(k *Kiosk) *statusBar {
 	return b
 }
 
+// set shows r. A report equal to the one shown changes nothing, so the
+// poll every StatusInterval repaints the window only when a link or the
+// outbox changed.
 func (b *statusBar) set(r StatusReport) {
+	if reflect.DeepEqual(r, b.report) {
+		return
+	}
 	b.report = r
 	b.render()
 }

@@ -49,9 +49,13 @@ func NewWeightDisplay(k *Kiosk) *WeightDisplay {
 }
 
 // Set shows a reading; steady is the station's judgement that the weight
-// stopped moving.
+// stopped moving. A reading that differs from the one shown only in its
+// time changes nothing on screen, so a scale polled ten times a second
+// under a constant load does not repaint the window.
 func (w *WeightDisplay) Set(r line.Reading, steady bool) {
-	if w.has && r == w.reading && steady == w.steady {
+	shown := w.reading
+	shown.At = r.At
+	if w.has && r == shown && steady == w.steady {
 		return
 	}
 	w.reading, w.steady, w.has = r, steady, true
