@@ -59,6 +59,10 @@ type options struct {
 	out      string
 	speed    float64
 	logLevel slog.Level
+	// cpuProfile and memProfile name the files of a CPU profile of the
+	// whole run and of a heap profile at its end; empty writes none.
+	cpuProfile string
+	memProfile string
 }
 
 // usageError reports a wrong command line as a catalog key with its data,
@@ -108,6 +112,8 @@ func parseFlags(args []string) (options, error) {
 	fset.StringVar(&o.out, "out", "", "`directory` for summary.json and labels/; the data directory by default")
 	fset.Float64Var(&o.speed, "speed", -1, "line pace times `X`; 0 plays as fast as possible; the default is 0 with -headless and 1 without")
 	level := fset.String("log", "warn", "log `level`: debug, info, warn or error")
+	fset.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
+	fset.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to `file` when the kiosk stops")
 
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -182,6 +188,11 @@ func runOptions(o options, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
 	applyMemoryLimit(log)
+	stopProfiles, err := startProfiles(o, log)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -285,5 +296,7 @@ func printUsage(w io.Writer) {
   -out DIR       where -headless writes; the data directory by default
   -speed X       line pace times X; 0 plays as fast as possible (the default with -headless)
   -log LEVEL     log level: debug, info, warn (the default) or error
+  -cpuprofile F  write a CPU profile of the run to F
+  -memprofile F  write a heap profile to F when the kiosk stops
 `)
 }
