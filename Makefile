@@ -8,13 +8,14 @@ SAMPLE   := testdata/xilingol-2026-12-04
 # The race detector needs cgo and a C compiler.
 RACE := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help deps build test vet bench run demo fuzz clean
+.PHONY: help deps build test vet bench bench-kiosk run demo fuzz clean
 
 help:
 	@echo "make deps   install the Debian and npm packages the build and tests need"
 	@echo "make build  build the commands into $(BIN)/"
 	@echo "make test   go vet, then every test ($(if $(RACE),with,without) the race detector)"
 	@echo "make bench  run the benchmarks"
+	@echo "make bench-kiosk  start time, idle CPU and shift memory of the GUI kiosk under Xvfb (several minutes)"
 	@echo "make run    open the kiosk on simulated devices playing the sample day (make demo without a display)"
 	@echo "make demo   play the sample day headless through the simulators and write its summary"
 	@echo "make fuzz   run each fuzz target for FUZZTIME (default 30s)"
@@ -33,6 +34,14 @@ test: vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# bench-kiosk builds the kiosk and runs it under its own Xvfb: the time
+# from exec to the login screen, the CPU of an idle kiosk and the
+# resident memory after the sample day. docs/benchmarks.md lists the
+# environment variables that change the number of starts, the seconds
+# measured and the pace of the day.
+bench-kiosk:
+	LAMBTRACE_KIOSK_BENCH=1 $(GO) test -run '^$$' -bench 'Kiosk(ColdStart|IdleCPU|ShiftMemory)' -benchtime 1x -timeout 2h ./cmd/kiosk/
 
 FUZZTIME ?= 30s
 fuzz:

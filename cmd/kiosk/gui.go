@@ -101,6 +101,7 @@ func showKiosk(ctx context.Context, a fyne.App, w fyne.Window, k *kiosk, play fu
 				log.Error("simulated day stopped", "err", err)
 				fyne.Do(func() { kui.ShowError(err) })
 			case err == nil:
+				log.Info("simulated day done")
 				fyne.Do(func() { kui.ShowNotice(ui.Message{Key: "kiosk.window.day_done"}) })
 			}
 		}()
