@@ -12,6 +12,7 @@ import (
 
 	"go.bug.st/serial"
 
+	"lambtrace/devices/serialport"
 	"lambtrace/devices/tap"
 	"lambtrace/line"
 )
@@ -243,7 +244,7 @@ func openSerial(path string, mode *serial.Mode, timeout time.Duration) (Port, er
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", path, err)
 	}
-	port, err := serial.Open(device, mode)
+	port, err := serialport.Open(device, mode)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", device, err)
 	}

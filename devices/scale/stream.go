@@ -11,6 +11,7 @@ import (
 
 	"go.bug.st/serial"
 
+	"lambtrace/devices/serialport"
 	"lambtrace/devices/tap"
 	"lambtrace/line"
 )
@@ -190,7 +191,7 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 		return false, fmt.Errorf("resolve %s: %w", run.Path, err)
 	}
 	mode := run.Mode
-	port, err := serial.Open(resolved, &mode)
+	port, err := serialport.Open(resolved, &mode)
 	if err != nil {
 		return false, fmt.Errorf("open %s: %w", resolved, err)
 	}
@@ -207,9 +208,8 @@ func (run *streamRun) session(ctx context.Context, deliver func(line.Reading)) (
 	lastFrame := run.now()
 	for ctx.Err() == nil {
 		n, err := port.Read(buf)
-		// On Linux, go.bug.st/serial v1.8.0 turns the empty read of an
-		// unplugged device into a PortClosed error and clamps n < 0 to 0.
-		// The clamp here keeps buf[:n] safe if another version does not.
+		// The port reports an unplugged device as an error. The clamp
+		// keeps buf[:n] safe where a driver returns -1 with one.
 		n = max(n, 0)
 		run.Tap.Record(tap.Received, run.now(), buf[:n])
 		framer.Push(buf[:n])
