@@ -214,6 +214,15 @@ func (r *firstRig) assertScreen(name string) {
 	assertScreen(r.t, &rig{win: r.win}, name)
 }
 
+// guideShot captures the window as the operator guides' screenshot name
+// in lang; see saveGuideShot.
+func (r *firstRig) guideShot(lang line.Lang, name string) {
+	r.t.Helper()
+	img := r.win.Canvas().Capture()
+	checkCapture(r.t, name, img)
+	saveGuideShot(r.t, lang, name, img)
+}
+
 // Ensure the wizard walks a data directory from empty to an admin who
 // signs in: a broken registry is rejected with its problems in Chinese and
 // English and imports nothing, the good files import into the store, and
@@ -239,6 +248,7 @@ func TestFirstStartWizard(t *testing.T) {
 	containsAll(t, "product master detail", f.products.detail.Text,
 		"xilingol-2026-12-04.products.json", "LAMB-USB", "2.9 KiB", "2026-12-03", "lambtrace-products/1", "11 种产品", "3 个副产品箱")
 	r.assertScreen("firststart_products_zh.png")
+	r.guideShot(line.LangZH, "firststart-products")
 	test.Tap(f.products.importer)
 	r.work.runAll()
 	if _, ok, err := r.db.LastImport(ctx, store.ImportProducts); err != nil || !ok {
@@ -261,6 +271,7 @@ func TestFirstStartWizard(t *testing.T) {
 		t.Error("import is enabled for a registry with problems")
 	}
 	r.assertScreen("firststart_registry_invalid_zh.png")
+	r.guideShot(line.LangZH, "firststart-registry-invalid")
 	err := f.setup.Import(ctx, ImportRegistry, filepath.Join(stick, "registry-broken.json"))
 	var v *line.ValidationError
 	if !errors.As(err, &v) {
@@ -296,6 +307,7 @@ func TestFirstStartWizard(t *testing.T) {
 	before := key.Position()
 	r.pressPIN("1357")
 	r.assertScreen("firststart_admin_zh.png")
+	r.guideShot(line.LangZH, "firststart-admin")
 	// The keys keep their place and their touch size while the message
 	// changes.
 	if key.Position() != before || key.Size().Height < TouchTarget || key.Size().Width < TouchTarget {
@@ -379,6 +391,7 @@ func TestFirstStartEnglish(t *testing.T) {
 	containsAll(t, "heading", r.f.heading.Text, "First start")
 	containsAll(t, "step tile", r.f.stepTiles[0].Title, "1 Product master")
 	containsAll(t, "detail", r.f.products.detail.Text, "11 products, 3 by-product bins")
+	r.guideShot(line.LangEN, "firststart-products")
 }
 
 // Ensure an empty stick says where the picker searched.

@@ -283,16 +283,23 @@ func (s *shotRig) shoot(name string, want ...string) {
 		}
 	}
 
-	path := filepath.Join(guideImages, string(s.k.Lang()), name+".png")
+	saveGuideShot(s.t, s.k.Lang(), name, img)
+}
+
+// saveGuideShot writes img to guideImages/<lang>/<name>.png with
+// -screenshots. Without the flag the file must exist.
+func saveGuideShot(t *testing.T, lang line.Lang, name string, img image.Image) {
+	t.Helper()
+	path := filepath.Join(guideImages, string(lang), name+".png")
 	if *writeScreenshots {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			s.t.Fatal(err)
+			t.Fatal(err)
 		}
-		writeShot(s.t, path, img)
+		writeShot(t, path, img)
 		return
 	}
 	if _, err := os.Stat(path); err != nil {
-		s.t.Errorf("screenshot %s is not in the guides' images (%v); write it with go test ./ui -run Screenshots -screenshots", name, err)
+		t.Errorf("screenshot %s is not in the guides' images (%v); write it with go test ./ui -run 'Screenshots|FirstStart' -screenshots", name, err)
 	}
 }
 
