@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"slices"
 	"sync/atomic"
@@ -396,6 +397,10 @@ func TestReaderReplug(t *testing.T) {
 		if err := s.Unplug(); err != nil {
 			t.Fatal(err)
 		}
+		// The pty is freed once the reader has closed its end too. On a
+		// busy machine that can come after the next pair starts, which
+		// would then leave the old name free for the replug.
+		waitGone(t, before)
 		// Another pair takes the freed ptys, so the reader's comes back
 		// under a new /dev/pts name, as an adapter comes back as ttyUSB1.
 		startPty(t)
@@ -411,6 +416,21 @@ func TestReaderReplug(t *testing.T) {
 			t.Fatalf("replug %d: %s still leads to %s", i, pty.Path, after)
 		}
 		awaitOpen(t, s, events, tag)
+	}
+}
+
+// waitGone waits up to 5 s until path no longer exists.
+func waitGone(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still exists 5 s after the unplug: the reader did not close it", path)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
