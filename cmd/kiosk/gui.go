@@ -102,6 +102,7 @@ func showKiosk(ctx context.Context, a fyne.App, w fyne.Window, k *kiosk, play fu
 				fyne.Do(func() { kui.ShowError(err) })
 			case err == nil:
 				log.Info("simulated day done")
+				logMemory(log, "memory after the simulated day")
 				fyne.Do(func() { kui.ShowNotice(ui.Message{Key: "kiosk.window.day_done"}) })
 			}
 		}()

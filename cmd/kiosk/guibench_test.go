@@ -399,6 +399,63 @@ func memoryStatus(pid int) (rss, hwm int64, err error) {
 	return rss, hwm, nil
 }
 
+// residentBreakdown returns the resident memory of process pid from
+// /proc/PID/smaps: anonymous and file-backed totals, and the largest
+// mappings by resident size, summed by path (anonymous mappings under
+// "[anon]").
+func residentBreakdown(pid int) (string, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return "", err
+	}
+	byPath := map[string]int64{}
+	var anon, file int64
+	path := ""
+	for _, l := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(l)
+		if len(f) == 0 {
+			continue
+		}
+		// A mapping's header starts with its address range, "lo-hi".
+		if strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			path = "[anon]"
+			if len(f) >= 6 {
+				path = strings.Join(f[5:], " ")
+			}
+			continue
+		}
+		if len(f) != 3 || f[2] != "kB" {
+			continue
+		}
+		kb, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("/proc/%d/smaps %s: %w", pid, l, err)
+		}
+		switch f[0] {
+		case "Rss:":
+			byPath[path] += kb
+		case "Anonymous:":
+			anon += kb
+		}
+	}
+	var total int64
+	for _, kb := range byPath {
+		total += kb
+	}
+	file = total - anon
+	paths := make([]string, 0, len(byPath))
+	for p := range byPath {
+		paths = append(paths, p)
+	}
+	slices.SortFunc(paths, func(a, b string) int { return int(byPath[b] - byPath[a]) })
+	var out strings.Builder
+	fmt.Fprintf(&out, "Rss %.1f MB: anonymous %.1f MB, file %.1f MB; largest:", float64(total)/1e3*1.024, float64(anon)/1e3*1.024, float64(file)/1e3*1.024)
+	for _, p := range paths[:min(len(paths), 10)] {
+		fmt.Fprintf(&out, "\n  %7.1f MB %s", float64(byPath[p])/1e3*1.024, p)
+	}
+	return out.String(), nil
+}
+
 // BenchmarkKioskColdStart measures the time from exec of the kiosk binary
 // to its login screen on the display, with simulated devices and a data
 // directory that holds the sample day's registry and product master. The
@@ -529,6 +586,18 @@ func BenchmarkKioskShiftMemory(b *testing.B) {
 		var err error
 		if rss, hwm, err = memoryStatus(p.cmd.Process.Pid); err != nil {
 			b.Fatal(err)
+		}
+		breakdown, err := residentBreakdown(p.cmd.Process.Pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("after the day: %s", breakdown)
+		// The kiosk logs the Go runtime's figures after the day.
+		p.waitLog(b, "memory after the simulated day", time.Minute)
+		for _, l := range strings.Split(p.log.String(), "\n") {
+			if strings.Contains(l, "memory after the simulated day") {
+				b.Log(l)
+			}
 		}
 		p.stop(b)
 	}
