@@ -4,6 +4,10 @@ GO       ?= go
 BIN      ?= bin
 DATA_DIR ?= data
 SAMPLE   := testdata/xilingol-2026-12-04
+# no_emoji leaves fyne's 4.2 MB colour emoji font out of the kiosk. Fyne
+# parses it again for every text style it draws, about 4.8 MB of heap
+# each, and no screen or catalog text of the kiosk contains emoji.
+TAGS     ?= no_emoji
 
 # The race detector needs cgo and a C compiler.
 RACE := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
@@ -24,7 +28,7 @@ deps:
 	@bash tools/deps.sh
 
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -tags '$(TAGS)' -o $(BIN)/ ./cmd/...
 
 vet:
 	$(GO) vet ./...

@@ -81,12 +81,12 @@ func envInt(b *testing.B, name string, def int) int {
 	return n
 }
 
-// buildKiosk builds the kiosk binary into a temporary directory, as
-// make build does, and returns its path.
+// buildKiosk builds the kiosk binary into a temporary directory with the
+// build tags of make build, and returns its path.
 func buildKiosk(b *testing.B) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), "kiosk")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-tags", "no_emoji", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
