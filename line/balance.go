@@ -63,6 +63,19 @@ func (b *Balance) Add(kind string, w, division Mass) error {
 	if err := b.Check(kind, w, division); err != nil {
 		return err
 	}
+	b.addOutput(kind, w, division)
+	return nil
+}
+
+// AddUnchecked records an output weighing without checking it. It is for
+// outputs weighed before any input, such as condemned parts cut off
+// before the chilled weight, which cannot be checked until the input is
+// known.
+func (b *Balance) AddUnchecked(kind string, w, division Mass) {
+	b.addOutput(kind, w, division)
+}
+
+func (b *Balance) addOutput(kind string, w, division Mass) {
 	b.outputs += w
 	b.outputWeighings++
 	b.outputTolerance += division
@@ -73,7 +86,6 @@ func (b *Balance) Add(kind string, w, division Mass) error {
 		b.kinds = append(b.kinds, kind)
 	}
 	b.byKind[kind] += w
-	return nil
 }
 
 // Check reports whether an output weighing would be accepted, without
