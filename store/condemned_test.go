@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"lambtrace/line"
@@ -24,7 +25,7 @@ func TestBalanceCondemnedBeforeChilled(t *testing.T) {
 		}
 		bal, err := tx.CarcassBalance(c.Number)
 		if err != nil {
-			t.Fatalf("balance before the chilled weight: %v", err)
+			return fmt.Errorf("balance before the chilled weight: %w", err)
 		}
 		if bal.Input() != 0 || bal.Outputs() != 1450 {
 			t.Errorf("balance before the chilled weight: input %v, outputs %v; want 0 and 1.450 kg", bal.Input(), bal.Outputs())
@@ -35,7 +36,7 @@ func TestBalanceCondemnedBeforeChilled(t *testing.T) {
 		}
 		bal, err = tx.CarcassBalance(c.Number)
 		if err != nil {
-			t.Fatalf("balance after the chilled weight: %v", err)
+			return fmt.Errorf("balance after the chilled weight: %w", err)
 		}
 		if bal.Input() != 18000 || bal.Outputs() != 1450 {
 			t.Errorf("balance after the chilled weight: input %v, outputs %v; want 18.000 kg and 1.450 kg", bal.Input(), bal.Outputs())
