@@ -408,6 +408,7 @@ func residentBreakdown(pid int) (string, error) {
 	if err != nil {
 		return "", err
 	}
+
 	byPath := map[string]int64{}
 	var anon, file int64
 	path := ""
@@ -438,6 +439,7 @@ func residentBreakdown(pid int) (string, error) {
 			anon += kb
 		}
 	}
+
 	var total int64
 	for _, kb := range byPath {
 		total += kb
@@ -448,6 +450,7 @@ func residentBreakdown(pid int) (string, error) {
 		paths = append(paths, p)
 	}
 	slices.SortFunc(paths, func(a, b string) int { return int(byPath[b] - byPath[a]) })
+
 	var out strings.Builder
 	fmt.Fprintf(&out, "Rss %.1f MB: anonymous %.1f MB, file %.1f MB; largest:", float64(total)/1e3*1.024, float64(anon)/1e3*1.024, float64(file)/1e3*1.024)
 	for _, p := range paths[:min(len(paths), 10)] {
@@ -562,10 +565,10 @@ func BenchmarkKioskIdleCPU(b *testing.B) {
 	}
 }
 
-// BenchmarkKioskShiftMemory plays the sample day in the GUI kiosk, as
-// make run does but at LAMBTRACE_BENCH_SPEED times line pace (30 by
-// default), into a fresh data directory, and reports the resident memory
-// (VmRSS) when the day is done and its peak (VmHWM).
+// BenchmarkKioskShiftMemory plays the sample day in the GUI kiosk into a
+// fresh data directory, as make run does but at LAMBTRACE_BENCH_SPEED
+// times line pace (30 by default). It reports the resident memory (VmRSS)
+// when the day is done and its peak (VmHWM).
 func BenchmarkKioskShiftMemory(b *testing.B) {
 	needGUIBench(b)
 	speed := envInt(b, benchSpeedEnv, 30)
