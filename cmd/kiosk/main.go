@@ -165,15 +165,16 @@ func loadOptionsConfig(o options) (*Config, error) {
 // defaultMemoryLimit is the Go soft memory limit the kiosk runs under
 // unless GOMEMLIMIT sets another. The collector then keeps the heap near
 // the limit instead of letting it grow to twice the live heap. After the
-// sample day under Xvfb the live heap is about 34 MB, and a 64 MiB limit
-// kept the resident memory 20 MB lower than 96 MiB did, at 3.7 % of one
-// core for the collector at 30 times line pace (1.8 % under 96 MiB).
-// NOTE: a PIN check or an inspector signature allocates 64 MiB for
-// Argon2id, which with the live heap is above this limit, so the
-// collector runs about 7 to 12 times during one. Each then takes about
-// twice as long as without a limit (BenchmarkArgon2UnderMemoryLimit),
-// as it did under 96 MiB.
-const defaultMemoryLimit = 64 << 20
+// sample day under Xvfb the live heap is about 35 MB, and this limit kept
+// the resident memory under 200 MB, 9 MB below a 64 MiB limit. At 30
+// times line pace the collector then used 5.6 % of one core (2.8 % under
+// 64 MiB), so at line pace about a thirtieth of that.
+// NOTE: the heap goal is then about 7 MB above the live heap. A day that
+// keeps much more live makes the collector run far more often: at 48 MiB
+// it used 39 % of a core at 30 times line pace. A PIN check or an
+// inspector signature allocates 64 MiB for Argon2id, above the limit, and
+// takes about twice as long (BenchmarkArgon2UnderMemoryLimit).
+const defaultMemoryLimit = 56 << 20
 
 // applyMemoryLimit sets defaultMemoryLimit unless the environment sets a
 // limit. A soft limit never stops an allocation: above it the collector
