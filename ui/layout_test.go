@@ -177,13 +177,13 @@ func TestOfficeSectionsFit(t *testing.T) {
 	s.waitPrinters(printerReady)
 	s.signInTo("qa1", "quality")
 	l := s.quality.lab
-	test.Tap(s.quality.railButtons[2])
+	test.Tap(s.quality.nav.buttons[2])
 	s.settle()
 	test.Tap(l.negative)
 	s.settle()
 	for _, lang := range line.Langs {
 		s.setLang(lang)
-		for i, b := range s.quality.railButtons {
+		for i, b := range s.quality.nav.buttons {
 			test.Tap(b)
 			s.settle()
 			s.win.Content().Refresh()
@@ -195,7 +195,7 @@ func TestOfficeSectionsFit(t *testing.T) {
 	s.setLang(line.LangZH)
 	s.signInTo("admin1", "settings")
 	ks := s.settings.keys
-	test.Tap(s.settings.rail[3])
+	test.Tap(s.settings.nav.buttons[3])
 	s.settle()
 	test.Tap(ks.station)
 	s.settle()
@@ -209,7 +209,7 @@ func TestOfficeSectionsFit(t *testing.T) {
 	}
 	for _, lang := range line.Langs {
 		s.setLang(lang)
-		test.Tap(s.settings.rail[3])
+		test.Tap(s.settings.nav.buttons[3])
 		s.settle()
 		s.win.Content().Refresh()
 		for i, key := range ks.keys {
@@ -219,7 +219,7 @@ func TestOfficeSectionsFit(t *testing.T) {
 				t.Errorf("%s: key tile %d shows %q, want the whole key id %s", lang, i, shown, key.KID)
 			}
 		}
-		for i, b := range s.settings.rail {
+		for i, b := range s.settings.nav.buttons {
 			test.Tap(b)
 			s.settle()
 			s.win.Content().Refresh()
@@ -273,11 +273,11 @@ func TestHoldReasonsNeverOverlap(t *testing.T) {
 
 // The lab section's title and detail sit above the sample button, and the
 // analyte and method tiles above the record buttons, with no two
-// overlapping, in both languages and on both panel sizes, with the
-// notice of a recorded result on screen and after it is tapped away.
+// overlapping. This holds in both languages and on both panel sizes, with
+// the notice of a recorded result on screen and after it is tapped away.
 func TestLabSectionNoOverlap(t *testing.T) {
 	r, q, _ := newQualityRig(t, rigOptions{}, "qa1")
-	test.Tap(q.railButtons[2])
+	test.Tap(q.nav.buttons[2])
 	r.settle()
 	l := q.lab
 	test.Tap(l.negative)

@@ -29,16 +29,11 @@ type QualityScreen struct {
 	rec   Records
 	shown bool
 
-	holds       *holdsSection
-	inspection  *inspectionSection
-	lab         *labSection
-	labels      *labelsSection
-	sections    []qualitySection
-	current     qualitySection
-	railButtons []*TouchButton
-
-	body    *fyne.Container
-	content fyne.CanvasObject
+	holds      *holdsSection
+	inspection *inspectionSection
+	lab        *labSection
+	labels     *labelsSection
+	nav        *sectionRail[qualitySection]
 
 	// dialog is the reason dialog opened last, for tests.
 	dialog *reasonDialog
@@ -46,10 +41,7 @@ type QualityScreen struct {
 
 // qualitySection is one section of the quality screen.
 type qualitySection interface {
-	titleKey() string
-	content() fyne.CanvasObject
-	// show reads the state afresh and sets every text.
-	show()
+	railSection
 	handle(ev line.Event)
 }
 
@@ -66,17 +58,7 @@ func NewQualityScreen(k *Kiosk, rec Records) *QualityScreen {
 	s.inspection = newInspectionSection(s)
 	s.lab = newLabSection(s)
 	s.labels = newLabelsSection(s)
-	s.sections = []qualitySection{s.holds, s.inspection, s.lab, s.labels}
-
-	rail := container.NewVBox()
-	for _, sec := range s.sections {
-		b := NewTouchButton(k, "", nil, func() { s.open(sec) })
-		s.railButtons = append(s.railButtons, b)
-		rail.Add(b)
-	}
-	s.body = container.NewStack()
-	s.content = container.NewBorder(nil, nil, rail, nil, s.body)
-	s.current = s.holds
+	s.nav = newSectionRail(k, []qualitySection{s.holds, s.inspection, s.lab, s.labels})
 	return s
 }
 
@@ -90,12 +72,12 @@ func (s *QualityScreen) TitleKey() string { return "ui.office.quality.title" }
 func (s *QualityScreen) Roles() []Role { return []Role{RoleQuality, RoleVet} }
 
 // Content returns the screen.
-func (s *QualityScreen) Content() fyne.CanvasObject { return s.content }
+func (s *QualityScreen) Content() fyne.CanvasObject { return s.nav.layout }
 
 // Show reads the state afresh and shows the current section.
 func (s *QualityScreen) Show() {
 	s.shown = true
-	s.open(s.current)
+	s.nav.open(s.nav.current)
 }
 
 // Hide stops following events on screen.
@@ -104,7 +86,7 @@ func (s *QualityScreen) Hide() { s.shown = false }
 // HandleEvent updates the section shown.
 func (s *QualityScreen) HandleEvent(ev line.Event) {
 	if s.shown {
-		s.current.handle(ev)
+		s.nav.current.handle(ev)
 	}
 }
 
@@ -112,7 +94,7 @@ func (s *QualityScreen) HandleEvent(ev line.Event) {
 // the labels section, and a carcass number into the holds or inspection
 // section shown.
 func (s *QualityScreen) Scanned(code string) {
-	switch s.current {
+	switch s.nav.current {
 	case s.labels:
 		s.labels.scanned(code)
 	case s.holds:
@@ -120,25 +102,6 @@ func (s *QualityScreen) Scanned(code string) {
 	case s.inspection:
 		s.inspection.pickNumber(scannedCarcass(code))
 	}
-}
-
-func (s *QualityScreen) open(sec qualitySection) {
-	s.current = sec
-	for i, b := range s.railButtons {
-		b.SetText(s.k.T(s.sections[i].titleKey(), nil))
-		b.Importance = widget.MediumImportance
-		if s.sections[i] == sec {
-			b.Importance = widget.HighImportance
-		}
-		b.Refresh()
-	}
-	s.body.Objects = []fyne.CanvasObject{sec.content()}
-	s.body.Refresh()
-	sec.show()
-	// The rail's texts set its width, which a container lays out only
-	// when refreshed; the GL driver does it at every frame, the test
-	// driver not.
-	s.content.Refresh()
 }
 
 // mayDecide reports whether the signed-in user may release, block,

@@ -158,7 +158,7 @@ func (r *rig) officeWeigh(scaleID string, g, division line.Mass) {
 
 func TestQualityInspectionPass(t *testing.T) {
 	r, q, _ := newQualityRig(t, rigOptions{}, "vet1")
-	test.Tap(q.railButtons[1])
+	test.Tap(q.nav.buttons[1])
 	n := q.inspection
 	first := n.picked
 	if len(n.open) != 2 || first == "" {
@@ -177,7 +177,7 @@ func TestQualityInspectionPass(t *testing.T) {
 
 func TestQualityInspectionPartialWeighsCondemnedParts(t *testing.T) {
 	r, q, _ := newQualityRig(t, rigOptions{}, "vet1")
-	test.Tap(q.railButtons[1])
+	test.Tap(q.nav.buttons[1])
 	n := q.inspection
 	number := n.picked
 	if !n.partial.Disabled() {
@@ -214,7 +214,7 @@ func TestQualityInspectionPartialWeighsCondemnedParts(t *testing.T) {
 
 func TestQualityLabResults(t *testing.T) {
 	r, q, _ := newQualityRig(t, rigOptions{}, "qa1")
-	test.Tap(q.railButtons[2])
+	test.Tap(q.nav.buttons[2])
 	l := q.lab
 	r.settle()
 	const consignment = "SB152502-20261203-001" // the clean carcass's
@@ -280,7 +280,7 @@ func TestQualityReprintAndVoid(t *testing.T) {
 	r.waitPrintState(number, line.PrintConfirmed)
 	r.k.pump()
 
-	test.Tap(q.railButtons[3])
+	test.Tap(q.nav.buttons[3])
 	l := q.labels
 	test.Tap(l.list.rows[0].(*Tile))
 	r.settle()
@@ -342,7 +342,7 @@ func TestQualityScannedCarcass(t *testing.T) {
 	clean := r.st.Snapshot().Carcasses[0].Number
 
 	// In the labels section a scanned carcass number picks its label.
-	test.Tap(q.railButtons[3])
+	test.Tap(q.nav.buttons[3])
 	r.k.Scan(clean)
 	r.settle()
 	if q.labels.serial != clean {
@@ -350,7 +350,7 @@ func TestQualityScannedCarcass(t *testing.T) {
 	}
 
 	// In the holds section only a held carcass can be picked.
-	test.Tap(q.railButtons[0])
+	test.Tap(q.nav.buttons[0])
 	r.settle()
 	r.k.Scan(clean)
 	if q.holds.picked != held.Number {

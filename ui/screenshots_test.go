@@ -552,13 +552,13 @@ func screenshotsQuality(t *testing.T) {
 	// The inspection with the condemned parts of a carcass on the pack
 	// scale, ready for a partial condemnation.
 	test.Tap(s.k.notice)
-	test.Tap(s.quality.railButtons[1])
+	test.Tap(s.quality.nav.buttons[1])
 	s.officeWeigh(packScale, 800, packDiv)
 	test.Tap(s.quality.inspection.scaleTiles[packScale])
 	s.shoot("quality-inspection", "合格", "部分废弃…", "整体废弃…")
 
 	// The lab results: one negative recorded, then a positive to confirm.
-	test.Tap(s.quality.railButtons[2])
+	test.Tap(s.quality.nav.buttons[2])
 	s.settle()
 	l := s.quality.lab
 	for i, c := range l.consignments {
@@ -577,7 +577,7 @@ func screenshotsQuality(t *testing.T) {
 
 	// The carcass label printed when the clean carcass entered, reprinted
 	// with a reason, and the dialog of its void.
-	test.Tap(s.quality.railButtons[3])
+	test.Tap(s.quality.nav.buttons[3])
 	s.k.Scan(clean.Number)
 	s.settle()
 	test.Tap(s.quality.labels.reprint)
@@ -692,11 +692,11 @@ func screenshotsOffice(t *testing.T) {
 	s.settings.users.pick("vet1")
 	s.shoot("settings-users", "张兽医", "设置密码…", "新建用户…")
 
-	test.Tap(s.settings.rail[1])
+	test.Tap(s.settings.nav.buttons[1])
 	s.settle()
 	s.shoot("settings-rules", "分割损耗上限", "3.00%")
 
-	test.Tap(s.settings.rail[2])
+	test.Tap(s.settings.nav.buttons[2])
 	s.settle()
 	p := s.settings.platform
 	test.Tap(p.change)
@@ -706,7 +706,7 @@ func screenshotsOffice(t *testing.T) {
 	s.settle()
 	s.shoot("settings-platform", "https://trace.example.cn/api/v1/batches")
 
-	test.Tap(s.settings.rail[3])
+	test.Tap(s.settings.nav.buttons[3])
 	s.settle()
 	ks := s.settings.keys
 	test.Tap(ks.station)

@@ -20,23 +20,11 @@ type SettingsScreen struct {
 	rules    *rulesSection
 	platform *platformSection
 	keys     *keysSection
-	sections []settingsSection
-	current  settingsSection
-	rail     []*TouchButton
-	body     *fyne.Container
-	content  fyne.CanvasObject
+	nav      *sectionRail[railSection]
 
 	// The dialogs opened last, for tests.
 	pad *padDialog
 	pin *pinDialog
-}
-
-// settingsSection is one section of the settings screen.
-type settingsSection interface {
-	titleKey() string
-	content() fyne.CanvasObject
-	// show reads the settings afresh and sets every text.
-	show()
 }
 
 var _ Screen = (*SettingsScreen)(nil)
@@ -48,16 +36,7 @@ func NewSettingsScreen(k *Kiosk, set Settings) *SettingsScreen {
 	s.rules = newRulesSection(s)
 	s.platform = newPlatformSection(s)
 	s.keys = newKeysSection(s)
-	s.sections = []settingsSection{s.users, s.rules, s.platform, s.keys}
-	rail := container.NewVBox()
-	for _, sec := range s.sections {
-		b := NewTouchButton(k, "", nil, func() { s.open(sec) })
-		s.rail = append(s.rail, b)
-		rail.Add(b)
-	}
-	s.body = container.NewStack()
-	s.content = container.NewBorder(nil, nil, rail, nil, s.body)
-	s.current = s.users
+	s.nav = newSectionRail(k, []railSection{s.users, s.rules, s.platform, s.keys})
 	return s
 }
 
@@ -71,32 +50,13 @@ func (s *SettingsScreen) TitleKey() string { return "ui.office.settings.title" }
 func (s *SettingsScreen) Roles() []Role { return []Role{RoleAdmin} }
 
 // Content returns the screen.
-func (s *SettingsScreen) Content() fyne.CanvasObject { return s.content }
+func (s *SettingsScreen) Content() fyne.CanvasObject { return s.nav.layout }
 
 // Show shows the current section, read afresh.
-func (s *SettingsScreen) Show() { s.open(s.current) }
+func (s *SettingsScreen) Show() { s.nav.open(s.nav.current) }
 
 // Hide does nothing: each section reads the settings when shown.
 func (s *SettingsScreen) Hide() {}
-
-func (s *SettingsScreen) open(sec settingsSection) {
-	s.current = sec
-	for i, b := range s.rail {
-		b.SetText(s.k.T(s.sections[i].titleKey(), nil))
-		b.Importance = widget.MediumImportance
-		if s.sections[i] == sec {
-			b.Importance = widget.HighImportance
-		}
-		b.Refresh()
-	}
-	s.body.Objects = []fyne.CanvasObject{sec.content()}
-	s.body.Refresh()
-	sec.show()
-	// The rail's texts set its width, which a container lays out only
-	// when refreshed; the GL driver does it at every frame, the test
-	// driver not.
-	s.content.Refresh()
-}
 
 // read runs a read off the fyne goroutine and hands its error to done on
 // it.
@@ -115,7 +75,7 @@ func (s *SettingsScreen) saved(err error) {
 		return
 	}
 	s.k.ShowNotice(Message{Key: "ui.office.settings.saved"})
-	s.current.show()
+	s.nav.current.show()
 }
 
 // pinDialog prompts for a new PIN twice on a PIN pad and stores it with its

@@ -246,7 +246,7 @@ func TestSettingsLastAdminStays(t *testing.T) {
 
 func TestSettingsThresholdsAndPlatform(t *testing.T) {
 	r, s, set := newSettingsRig(t)
-	test.Tap(s.rail[1])
+	test.Tap(s.nav.buttons[1])
 	r.settle()
 	rs := s.rules
 	containsAll(t, "max loss", rs.values[5].Text, "3.00%")
@@ -272,7 +272,7 @@ func TestSettingsThresholdsAndPlatform(t *testing.T) {
 	}
 
 	// The platform URL comes from the pad and is checked.
-	test.Tap(s.rail[2])
+	test.Tap(s.nav.buttons[2])
 	r.settle()
 	p := s.platform
 	test.Tap(p.change)
@@ -291,7 +291,7 @@ func TestSettingsThresholdsAndPlatform(t *testing.T) {
 
 func TestSettingsKeys(t *testing.T) {
 	r, s, set := newSettingsRig(t)
-	test.Tap(s.rail[3])
+	test.Tap(s.nav.buttons[3])
 	r.settle()
 	ks := s.keys
 	test.Tap(ks.algTiles[1]) // sm2
