@@ -101,7 +101,7 @@ func (db *DB) Lockouts(ctx context.Context) ([]Lockout, error) {
 }
 
 // SaveLockout stores a user's lockout state under the system actor,
-// because nobody is signed in while PINs fail. A state without failures
+// because no user is signed in while PINs fail. A state without failures
 // removes the user's row, and removing a row that does not exist writes
 // nothing. It returns ErrNotFound for an unknown user.
 func (db *DB) SaveLockout(ctx context.Context, l Lockout) error {

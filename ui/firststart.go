@@ -265,8 +265,8 @@ func (f *FirstStart) renderFrame() {
 	f.bar.Refresh()
 }
 
-// say shows a message below the step: a catalog message when key is set,
-// or text as it is.
+// say shows a message below the step: the catalog message of key when it
+// is set, otherwise text unchanged.
 func (f *FirstStart) say(key string, data map[string]string, text string, isError bool) {
 	f.messageKey, f.messageData = key, data
 	if key != "" {

@@ -220,8 +220,8 @@ func skipValue(dec *json.Decoder) error {
 	}
 }
 
-// ImportSummary describes what an import file holds, so the person at
-// the kiosk sees what they are about to import.
+// ImportSummary is the contents of an import file, shown before the
+// import so the person at the kiosk can check them.
 type ImportSummary struct {
 	Kind   ImportKind
 	Format string

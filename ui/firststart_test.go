@@ -224,8 +224,8 @@ func (r *firstRig) guideShot(lang line.Lang, name string) {
 }
 
 // Ensure the wizard walks a data directory from empty to an admin who
-// signs in: a broken registry is rejected with its problems in Chinese and
-// English and imports nothing, the good files import into the store, and
+// signs in. A broken registry is rejected with its problems in Chinese and
+// English and imports nothing. The good files import into the store, and
 // a restart resumes at the step not done.
 func TestFirstStartWizard(t *testing.T) {
 	ctx := context.Background()
@@ -394,7 +394,7 @@ func TestFirstStartEnglish(t *testing.T) {
 	r.guideShot(line.LangEN, "firststart-products")
 }
 
-// Ensure an empty stick says where the picker searched.
+// Ensure an empty stick shows where the picker searched.
 func TestFirstStartNoFiles(t *testing.T) {
 	roots, _ := usbStick(t)
 	r := newFirstRig(t, t.TempDir(), roots)
@@ -443,7 +443,7 @@ func TestFirstStartAdminName(t *testing.T) {
 }
 
 // firstStartKey matches a whole catalog key of the first start in Go
-// source; keys built from a prefix end in a dot and do not match.
+// source. Keys built from a prefix end in a dot, so they do not match.
 var firstStartKey = regexp.MustCompile(`"(ui\.firststart\.[a-z0-9_.]*[a-z0-9_])"`)
 
 func TestFirstStartKeysInCatalogs(t *testing.T) {

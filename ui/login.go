@@ -89,8 +89,8 @@ func (l *lockout) lockedUntil(id string, now time.Time) (time.Time, bool) {
 }
 
 // fail counts a wrong PIN and returns the attempts left before a lock, or
-// the end of the lock it started. The count stands in memory even when
-// the store fails to save it, whose error fail returns.
+// the end of the lock it started. The count stays in memory even when
+// the store fails to save it, and fail returns that error.
 func (l *lockout) fail(ctx context.Context, id string, now time.Time) (left int, until time.Time, err error) {
 	l.mu.Lock()
 	l.fails[id]++
@@ -265,7 +265,7 @@ func (s *loginScreen) submit(pin string) {
 	})
 }
 
-// pinCount is what a checked PIN did to the user's lockout.
+// pinCount is the change a checked PIN made to the user's lockout.
 type pinCount struct {
 	left  int       // attempts left after a wrong PIN
 	until time.Time // the end of the lock a wrong PIN started

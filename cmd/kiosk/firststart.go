@@ -53,7 +53,7 @@ func (s uiSetup) CreateAdmin(ctx context.Context, id, name, pin string) error {
 // firstStartNeeded reports whether a data directory in state needs the
 // first start. demoAdmin is true when the demo users, the demo admin
 // among them, give the station its admin. Once shown, the first start
-// asks for an admin too when none can sign in.
+// also requires an admin when none can sign in.
 func firstStartNeeded(state ui.SetupState, demoAdmin bool) bool {
 	return !state.Products || !state.Registry || (!state.Admin && !demoAdmin)
 }

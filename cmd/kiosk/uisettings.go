@@ -95,9 +95,9 @@ func readSavedRules(ctx context.Context, db *store.DB) (savedRules, store.SavedS
 // screen over cfg: the saved rule thresholds and platform URL replace the
 // configuration file's. The saved values win because they are the later
 // and deliberate change, made by an admin at the station and audited in
-// the database, while the file holds what the station was installed
+// the database, while the file contains what the station was installed
 // with. A configured value that a saved one replaces is logged as a
-// warning, so whoever edits the file learns why the edit has no effect.
+// warning, so a person editing the file learns why the edit has no effect.
 func applySavedSettings(ctx context.Context, db *store.DB, cfg *Config, log *slog.Logger) error {
 	rules, saved, ok, err := readSavedRules(ctx, db)
 	if err != nil {

@@ -236,8 +236,8 @@ func (p *linePort) close(logger *slog.Logger) {
 }
 
 // NOTE: goburrow/serial waits for replies in a select system call, which
-// keeps the runtime's monitor thread awake as devices/serialport describes;
-// an RTU bus polled at 10 Hz is not in the idle CPU figures.
+// keeps the runtime's monitor thread awake as devices/serialport
+// describes. The idle CPU figures have no RTU bus polled at 10 Hz.
 func (l *rtuLine) newHandler() *modbus.RTUClientHandler {
 	h := modbus.NewRTUClientHandler(l.config.Path)
 	h.BaudRate = l.config.BaudRate

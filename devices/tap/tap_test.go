@@ -230,8 +230,7 @@ func TestRecorderConcurrentUse(t *testing.T) {
 
 // BenchmarkRecord measures one Record on a full recorder with the
 // default limits, for a Modbus TCP request, a chunk at the per-chunk
-// limit and a 10 KB label job, and on a nil recorder, the cost of a
-// driver without a tap.
+// limit and a 10 KB label job. The nil case is a driver without a tap.
 func BenchmarkRecord(b *testing.B) {
 	sizes := []struct {
 		name string
